@@ -1,0 +1,75 @@
+"""The `triage` command: the TUI by default, headless sub-commands beside it.
+
+Each sub-command lives in its own module under `triage/commands/` and adds itself to
+the parser through a `register(subparsers)` function; this file only dispatches and
+turns start-up problems into one line on stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from triage.config import ConfigError, load_settings
+from triage.logs import configure_logging
+
+# Modules under triage/commands/ that add sub-commands, in the order `--help` lists them.
+COMMAND_MODULES = (
+    "sandbox",
+    "jobs",
+    "fix",
+    "monitors",
+    "dqt_sim",
+)
+
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        description="Triage Register trainee teachers' failed DQT jobs. "
+        "With no command, opens the terminal app.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"triage.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"triage.commands.{name}":
+                continue  # a command not built yet is simply not offered
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"triage: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+    configure_logging(settings.triage_data_dir)
+
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from triage.commands.app import run_app
+
+        return run_app(settings)
+    try:
+        return int(handler(args, settings) or 0)
+    except ConfigError as error:
+        print(f"triage: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
