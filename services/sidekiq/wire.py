@@ -7,10 +7,14 @@ be kept as the bytes it read. Facts: ../shared/domain/sidekiq.md.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import secrets
 import uuid
+import zlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -42,9 +46,13 @@ def new_jid() -> str:
     return secrets.token_hex(12)
 
 
-def encode_time(moment: datetime, major: SidekiqMajor) -> float | int:
-    """A payload timestamp in the target version's unit: float s (6/7), int ms (8)."""
-    seconds = moment.timestamp()
+def encode_time(moment: datetime | float, major: SidekiqMajor) -> float | int:
+    """A payload timestamp in the target version's unit: float s (6/7), int ms (8).
+
+    A float `moment` is epoch seconds as `time.time()` gives them: a datetime holds
+    only microseconds, while Ruby's `Time.now.to_f` keeps every digit of the double.
+    """
+    seconds = moment if isinstance(moment, float) else moment.timestamp()
     return int(round(seconds * 1000)) if major == "8" else seconds
 
 
@@ -126,3 +134,169 @@ def new_activejob_job(
         "created_at": stamp,
         "enqueued_at": stamp,
     }
+
+
+# --- reading what Sidekiq wrote ---------------------------------------------
+
+# Keys ActiveJob reserves inside a serialised hash argument.
+_AJ_RESERVED_KEYS = frozenset(
+    {
+        "_aj_globalid",
+        "_aj_serialized",
+        "_aj_symbol_keys",
+        "_aj_ruby2_keywords",
+        "_aj_hash_with_indifferent_access",
+    }
+)
+_JID_TEXT = re.compile(r'"jid"\s*:\s*"([^"]{1,64})"')
+_JOB_CLASS_TEXT = re.compile(r'"(?:wrapped|job_class)"\s*:\s*"([^"]{1,200})"')
+_CLASS_TEXT = re.compile(r'"class"\s*:\s*"([^"]{1,200})"')
+
+
+@dataclass(frozen=True)
+class GlobalIdRef:
+    """A record an ActiveJob argument points at: `gid://app/Model/id`."""
+
+    model: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.model}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A Ruby symbol argument (`:name`)."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f":{self.name}"
+
+
+@dataclass(frozen=True)
+class SerializedValue:
+    """An `_aj_serialized` argument this product does not decode (kept as it was)."""
+
+    serializer: str
+    value: Any
+
+    def __str__(self) -> str:
+        return f"{self.serializer.rsplit('::', 1)[-1]}({self.value!r})"
+
+
+@dataclass(frozen=True)
+class Keywords:
+    """A hash passed as Ruby keyword arguments (`_aj_ruby2_keywords`)."""
+
+    values: dict[str, Any]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{key}: {value}" for key, value in self.values.items())
+
+
+def decode_argument(value: Any) -> Any:
+    """One ActiveJob argument as a Python value: GlobalIdRef, date, Symbol, ...
+
+    Unknown serialisers and malformed values are kept, never raised on: a job list
+    must show what is there.
+    """
+    if isinstance(value, list):
+        return [decode_argument(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+
+    if "_aj_globalid" in value:
+        found = parse_globalid(value)
+        return GlobalIdRef(*found) if found else value
+    serializer = value.get("_aj_serialized")
+    if isinstance(serializer, str):
+        return _decode_serialized(serializer, value.get("value"))
+
+    plain = {
+        key: decode_argument(item)
+        for key, item in value.items()
+        if key not in _AJ_RESERVED_KEYS
+    }
+    if "_aj_ruby2_keywords" in value:
+        return Keywords(plain)
+    return plain
+
+
+def _decode_serialized(serializer: str, value: Any) -> Any:
+    if serializer == DATE_SERIALIZER and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return SerializedValue(serializer, value)
+    if serializer == SYMBOL_SERIALIZER and isinstance(value, str):
+        return Symbol(value)
+    return SerializedValue(serializer, value)
+
+
+def decode_backtrace(value: Any) -> list[str] | None:
+    """`error_backtrace` as lines: Base64 (with or without line breaks) of zlib JSON.
+
+    Sidekiq 6.5 also accepted a plain JSON array there; so do we. None when there is
+    no backtrace or it cannot be read.
+    """
+    if isinstance(value, list):
+        return [str(line) for line in value]
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        packed = base64.b64decode("".join(value.split()), validate=True)
+        lines = json.loads(zlib.decompress(packed))
+    except (ValueError, zlib.error, binascii.Error):
+        return None
+    if not isinstance(lines, list):
+        return None
+    return [str(line) for line in lines]
+
+
+def encode_backtrace(lines: list[str], *, line_breaks: bool = True) -> str:
+    """What Sidekiq writes: MIME Base64 (60-char lines, ≤7.2.0) or strict (7.2.1+)."""
+    packed = base64.b64encode(zlib.compress(dumps(lines).encode())).decode()
+    if not line_breaks:
+        return packed
+    return "".join(packed[i : i + 60] + "\n" for i in range(0, len(packed), 60))
+
+
+def scan_unreadable(text: str) -> tuple[str | None, str | None, str | None]:
+    """Best-effort (jid, job class, wrapper class) from a member that is not JSON."""
+    jid = _JID_TEXT.search(text)
+    job_class = _JOB_CLASS_TEXT.search(text)
+    wrapper = _CLASS_TEXT.search(text)
+    return (
+        jid.group(1) if jid else None,
+        job_class.group(1) if job_class else None,
+        wrapper.group(1) if wrapper else None,
+    )
+
+
+# --- writing what Sidekiq's own API would write ---------------------------------
+
+
+def retried_payload(
+    payload: dict[str, Any], *, now: datetime | float, major: SidekiqMajor
+) -> dict[str, Any]:
+    """The payload `SortedEntry#retry` pushes: one less retry_count, fresh enqueued_at.
+
+    Every other field and the key order stay as they were (a dict keeps insertion
+    order and assigning an existing key keeps its place).
+    """
+    pushed = dict(payload)
+    count = pushed.get("retry_count")
+    if isinstance(count, int) and not isinstance(count, bool):
+        pushed["retry_count"] = count - 1
+    pushed["enqueued_at"] = encode_time(now, major)
+    return pushed
+
+
+def queued_payload(
+    payload: dict[str, Any], *, now: datetime | float, major: SidekiqMajor
+) -> dict[str, Any]:
+    """The payload `SortedEntry#add_to_queue` pushes: only enqueued_at changes."""
+    pushed = dict(payload)
+    pushed["enqueued_at"] = encode_time(now, major)
+    return pushed
