@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from triage.config import ConfigError, load_settings
 from triage.logs import configure_logging
 
-# Modules under triage/commands/ that add sub-commands, in the order `--help` lists them.
+# Modules under triage/commands/ adding sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = (
     "sandbox",
     "jobs",
@@ -55,7 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"triage: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    configure_logging(settings.triage_data_dir)
+    try:
+        configure_logging(settings.triage_data_dir)
+    except OSError as error:
+        print(
+            f"triage: configuration error: TRIAGE_DATA_DIR: cannot use "
+            f"{settings.triage_data_dir}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
 
     handler = getattr(args, "handler", None)
     if handler is None:
