@@ -217,3 +217,32 @@ def test_data_dir_comes_from_the_environment(
     monkeypatch.setenv("TRIAGE_DATA_DIR", str(clean_settings_env / "elsewhere"))
 
     assert load_settings().triage_data_dir == clean_settings_env / "elsewhere"
+
+
+# --- .env.example -------------------------------------------------------------------
+
+ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+
+
+def test_env_example_documents_every_setting() -> None:
+    from triage.config import Settings
+
+    names = {
+        line.split("=", 1)[0]
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+
+    assert names == {field.upper() for field in Settings.model_fields}
+
+
+def test_env_example_as_dot_env_gives_the_defaults(clean_settings_env: Path) -> None:
+    (clean_settings_env / ".env").write_text(ENV_EXAMPLE.read_text())
+
+    settings = load_settings()
+
+    assert settings.uses_sandbox is True
+    assert settings.dqt_api_key is None
+    assert settings.triage_allow_writes is None
+    assert settings.triage_sidekiq_version == "6"
+    assert settings.triage_pending_trn_days == 7

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        # `NAME=` (as in .env.example) means "not set", not an empty value.
+        env_ignore_empty=True,
     )
 
     database_url: str | None = None
@@ -116,8 +118,11 @@ class Settings(BaseSettings):
 
 def partial_service_config(settings: Settings) -> list[str]:
     """The service URLs missing when some but not all are set."""
-    names = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-             "DQT_API_URL": settings.dqt_api_url}
+    names = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "DQT_API_URL": settings.dqt_api_url,
+    }
     if settings.uses_sandbox:
         return []
     return [name for name, value in names.items() if not value]

@@ -19,10 +19,18 @@ _SECRET_PATTERNS = (
     (re.compile(r"(?i)(bearer\s+)[^\s,'\"]+"), r"\1***"),
     (re.compile(r"(?i)(api[_-]?key[=:]\s*)[^\s,&'\"]+"), r"\1***"),
     # Dates of birth in query strings and JSON bodies.
-    (re.compile(r"(?i)((?:birth_?date|date_?of_?birth|dob)[\"']?\s*[=:]\s*[\"']?)"
-                r"\d{4}-\d{2}-\d{2}"), r"\1****-**-**"),
+    (
+        re.compile(
+            r"(?i)((?:birth_?date|date_?of_?birth|dob)[\"']?\s*[=:]\s*[\"']?)"
+            r"\d{4}-\d{2}-\d{2}"
+        ),
+        r"\1****-**-**",
+    ),
     # National Insurance numbers (two letters, six digits, one letter).
-    (re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"), "*********"),
+    (
+        re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"),
+        "*********",
+    ),
     # Passwords in connection URLs.
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1***@"),
 )

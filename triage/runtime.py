@@ -40,8 +40,9 @@ class Connections:
     def redis(self) -> redis.Redis:
         import redis as redis_lib
 
-        return redis_lib.Redis.from_url(self.redis_url, socket_timeout=5,
-                                        socket_connect_timeout=3)
+        return redis_lib.Redis.from_url(
+            self.redis_url, socket_timeout=5, socket_connect_timeout=3
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:
