@@ -13,11 +13,16 @@ Fixtures:
 - `simulator`: a DQT simulator on an ephemeral loopback port, no teachers, one API
   key (`simulator_api_key`); `make_simulator(state)` starts one with a given state.
 - `data_dir`: an empty data folder for the product.
+- `run_triage(*args, **settings)`: the installed `triage` console script in a
+  subprocess, with none of our settings from the outer environment, `settings` added
+  (e.g. `TRIAGE_DATA_DIR=...`), in the test's own folder.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -157,3 +162,34 @@ def simulator(make_simulator: Callable[..., Any]) -> Any:
 
     state = SimulatorState(api_keys=[ApiKey(key=SIMULATOR_API_KEY, client="register")])
     return make_simulator(state)
+
+
+SETTING_PREFIXES = ("DATABASE_URL", "REDIS_URL", "DQT_API_", "TRIAGE_")
+
+
+@pytest.fixture
+def run_triage(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    script = Path(sys.executable).with_name("triage")
+
+    def run(
+        *args: str, timeout: float = 120, **settings: str
+    ) -> subprocess.CompletedProcess[str]:
+        environment = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(SETTING_PREFIXES)
+        }
+        environment["TRIAGE_DATA_DIR"] = str(tmp_path / "data")
+        environment.update(settings)
+        return subprocess.run(
+            [str(script), *args],
+            cwd=tmp_path,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    return run

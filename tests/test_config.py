@@ -4,49 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from triage.config import ConfigError, load_settings
 
-SCRIPT = Path(sys.executable).with_name("triage")
+RunTriage = Callable[..., subprocess.CompletedProcess[str]]
 
-SETTING_NAMES = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "DQT_API_URL",
-    "DQT_API_KEY",
-)
-
-
-def _clean_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
-    """The current environment without any of our settings, plus `settings`."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in SETTING_NAMES and not name.startswith("TRIAGE_")
-    }
-    environment["TRIAGE_DATA_DIR"] = str(tmp_path / "data")
-    environment.update(settings)
-    return environment
-
-
-def run_triage(
-    tmp_path: Path, *args: str, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed `triage` console script in an empty folder."""
-    return subprocess.run(
-        [str(SCRIPT), *args],
-        cwd=tmp_path,
-        env=_clean_environment(tmp_path, **settings),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+SETTING_NAMES = ("DATABASE_URL", "REDIS_URL", "DQT_API_URL", "DQT_API_KEY")
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str):
@@ -72,9 +39,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str)
     ],
 )
 def test_bad_value_stops_start_up_with_one_line(
-    tmp_path: Path, name: str, value: str
+    run_triage: RunTriage, name: str, value: str
 ) -> None:
-    result = run_triage(tmp_path, **{name: value})
+    result = run_triage(**{name: value})
 
     line = assert_one_line_error(result, name, "configuration error")
     assert result.returncode == 2
@@ -82,27 +49,32 @@ def test_bad_value_stops_start_up_with_one_line(
     assert line.startswith("triage: ")
 
 
-def test_bad_value_in_dot_env_file_is_reported_the_same_way(tmp_path: Path) -> None:
+def test_bad_value_in_dot_env_file_is_reported_the_same_way(
+    tmp_path: Path, run_triage: RunTriage
+) -> None:
     (tmp_path / ".env").write_text("TRIAGE_ALLOW_WRITES=perhaps\n")
 
-    result = run_triage(tmp_path, "sandbox", "status")
+    result = run_triage("sandbox", "status")
 
     assert_one_line_error(result, "TRIAGE_ALLOW_WRITES")
 
 
-def test_some_but_not_all_service_urls_is_refused(tmp_path: Path) -> None:
+def test_some_but_not_all_service_urls_is_refused(
+    tmp_path: Path, run_triage: RunTriage
+) -> None:
     url = f"postgresql://postgres@/register?host={tmp_path}"
 
-    result = run_triage(tmp_path, DATABASE_URL=url)
+    result = run_triage(DATABASE_URL=url)
 
     line = assert_one_line_error(result, "REDIS_URL", "DQT_API_URL")
     assert "configuration error" in line
 
 
-def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+def test_unreachable_database_is_one_line(
+    tmp_path: Path, run_triage: RunTriage
+) -> None:
     # Sockets in a folder of our own that nothing listens on: no network at all.
     result = run_triage(
-        tmp_path,
         DATABASE_URL=f"postgresql://postgres@/register?host={tmp_path}",
         REDIS_URL=f"unix://{tmp_path}/redis.sock",
         DQT_API_URL="http://127.0.0.1:9/",
@@ -113,19 +85,21 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 3
 
 
-def test_data_dir_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+def test_data_dir_that_is_a_file_is_one_line(
+    tmp_path: Path, run_triage: RunTriage
+) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
 
-    result = run_triage(
-        tmp_path, "sandbox", "status", TRIAGE_DATA_DIR=str(not_a_folder)
-    )
+    result = run_triage("sandbox", "status", TRIAGE_DATA_DIR=str(not_a_folder))
 
     assert_one_line_error(result, "TRIAGE_DATA_DIR")
 
 
-def test_unknown_command_is_argparse_usage_not_a_traceback(tmp_path: Path) -> None:
-    result = run_triage(tmp_path, "no-such-command")
+def test_unknown_command_is_argparse_usage_not_a_traceback(
+    run_triage: RunTriage,
+) -> None:
+    result = run_triage("no-such-command")
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
