@@ -1,0 +1,85 @@
+"""Every playbook fix as a previewed, audited, all-or-nothing operation.
+
+Use:
+    preview = fixes.preview(ctx, "unwithdraw", slug, {})
+    outcome = fixes.apply(ctx, preview, comment="withdrawn in error, ticket 4711")
+
+`FIXES` maps each fix's name (the names the playbook offers) to its operation.
+The TUI's confirmation dialogs and `triage fix` both go through these two
+functions, so there is one way to make every change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from services.fixes.apply import apply, journal_preview
+from services.fixes.base import (
+    Fix,
+    FixContext,
+    FixInputError,
+    Outcome,
+    Preview,
+)
+from services.fixes.change_route import ChangeRoute
+from services.fixes.degree_ukprn_lookup import DegreeUkprnLookup
+from services.fixes.edit_field import EditField
+from services.fixes.reverse_award import ReverseAward
+from services.fixes.unwithdraw import Unwithdraw
+
+log = logging.getLogger(__name__)
+
+FIXES: dict[str, Fix] = {
+    fix.name: fix
+    for fix in (
+        EditField(),
+        ChangeRoute(),
+        Unwithdraw(),
+        ReverseAward(),
+        DegreeUkprnLookup(),
+    )
+}
+
+
+def get_fix(name: str) -> Fix:
+    try:
+        return FIXES[name]
+    except KeyError:
+        raise FixInputError(
+            f"no fix called {name!r}; fixes: {', '.join(sorted(FIXES))}"
+        ) from None
+
+
+def preview(
+    ctx: FixContext, name: str, target: str, params: Mapping[str, str] | None = None
+) -> Preview:
+    """What fix `name` would do to the trainee `target` (slug or id); writes nothing.
+
+    Raises FixInputError for an unknown fix, trainee or parameter. A read-only
+    fix's preview is its result, so it is journalled as "previewed".
+    """
+    fix = get_fix(name)
+    result = fix.preview(ctx, target, dict(params or {}))
+    log.info(
+        "preview %s trainee %s: %s",
+        name,
+        result.trainee_id,
+        f"blocked ({result.blocked})" if result.blocked else result.summary,
+    )
+    if result.read_only:
+        journal_preview(ctx, result)
+    return result
+
+
+__all__ = [
+    "FIXES",
+    "Fix",
+    "FixContext",
+    "FixInputError",
+    "Outcome",
+    "Preview",
+    "apply",
+    "get_fix",
+    "preview",
+]

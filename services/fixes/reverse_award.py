@@ -1,0 +1,108 @@
+"""Reverse an incorrect award: back to TRN received, award dates emptied.
+
+This is the playbook's "incorrectly awarded trainee" on Register's side only:
+DQT must first remove the QTS/EYTS award on its side (this product cannot),
+otherwise DQT and Register disagree again.
+
+`outcome_date` is kept by default. In the DQT era it is the date the provider
+said the standards were met (sent to DQT as `assessmentDate`); Register did not
+award from it. The 2025 playbook also empties it because TRS-era Register awards
+itself from `outcome_date`. `clear_outcome_date=yes` empties it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.fixes.base import Fix, FixContext, ParamSpec, Preview, RedisChange
+from services.fixes.common import (
+    ENQUEUE_UPDATE_PARAM,
+    changes_between,
+    discarded_reason,
+    enqueue_update_param,
+    load_trainee,
+    params_tuple,
+    update_job_change,
+    yes_no,
+)
+from services.fixes.rows import make_fingerprint
+from services.register import enums
+from services.register.enums import TraineeState
+
+REVERSIBLE_STATES = frozenset(
+    {TraineeState.awarded, TraineeState.recommended_for_award}
+)
+
+
+class ReverseAward(Fix):
+    name = "reverse_award"
+    title = "Reverse an incorrect award"
+    description = (
+        "Set the trainee back to TRN received and empty the recommendation and "
+        "award dates (after DQT has removed the award on its side)."
+    )
+    params = (
+        ParamSpec(
+            "clear_outcome_date",
+            "yes to empty outcome_date as well (the 2025 playbook's rule)",
+            default="no",
+        ),
+        enqueue_update_param("no"),
+    )
+
+    def preview(
+        self, ctx: FixContext, target: str, params: Mapping[str, str]
+    ) -> Preview:
+        values = self.check_params(params)
+        clear_outcome = yes_no("clear_outcome_date", values["clear_outcome_date"])
+        row = load_trainee(ctx, target)
+
+        blocked = discarded_reason(row)
+        if not blocked and row["state"] not in REVERSIBLE_STATES:
+            blocked = (
+                f"the trainee is {enums.state_label(row['state'])}: only awarded or "
+                "recommended-for-award trainees can have an award reversed"
+            )
+        if not blocked and not (row["trn"] or "").strip():
+            blocked = "the trainee has no TRN, so cannot go back to TRN received"
+
+        new_values: dict[str, Any] = {
+            "state": int(TraineeState.trn_received),
+            "recommended_for_award_at": None,
+            "awarded_at": None,
+        }
+        warnings = [
+            "this changes Register only: ask the DQT team to remove the "
+            f"{enums.award_type(row['training_route'])} award first",
+        ]
+        if clear_outcome:
+            new_values["outcome_date"] = None
+        elif row["outcome_date"] is not None:
+            warnings.append(
+                "outcome_date is kept: in the DQT era it is the provider's assessment "
+                "date and Register did not award from it (clear_outcome_date=yes "
+                "empties it)"
+            )
+        changes = () if blocked else changes_between(row, new_values)
+
+        redis_changes: tuple[RedisChange, ...] = ()
+        if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
+            redis_changes = (update_job_change(row),)
+            warnings.append(
+                "DQT refuses the update while it still holds the award "
+                "(Teacher already has QTS/EYTS date)"
+            )
+
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"reverse the award of trainee {row['id']}",
+            fingerprint=make_fingerprint(row),
+            db_changes=changes,
+            redis_changes=redis_changes,
+            warnings=tuple(warnings),
+            blocked=blocked,
+            params=params_tuple(values),
+        )

@@ -1,0 +1,97 @@
+"""Undo a withdrawal made in error, as Register's "Undo withdrawal" does.
+
+The state to restore is read from the audits (the old value of the last change
+into withdrawn, compared as integers whichever form the audit holds); when the
+audits do not say, Register's default, TRN received, is used and the preview
+says so. The withdrawal columns are emptied and, unlike the old console recipe,
+an audit row is always written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.fixes.base import Fix, FixContext, Preview, RedisChange
+from services.fixes.common import (
+    ENQUEUE_UPDATE_PARAM,
+    changes_between,
+    discarded_reason,
+    enqueue_update_param,
+    load_trainee,
+    params_tuple,
+    update_job_change,
+    yes_no,
+)
+from services.fixes.rows import make_fingerprint
+from services.register import enums
+from services.register.audits import previous_state_before_withdrawal
+from services.register.enums import TraineeState
+
+WITHDRAWAL_COLUMNS = ("withdraw_reason", "withdraw_date", "additional_withdraw_reason")
+
+
+class Unwithdraw(Fix):
+    name = "unwithdraw"
+    title = "Undo a withdrawal"
+    description = (
+        "Restore the state the trainee had before being withdrawn (from the "
+        "audits) and empty the withdrawal fields."
+    )
+    # Register's own "Undo withdrawal" enqueues the update job, so the default
+    # follows it.
+    params = (enqueue_update_param("yes"),)
+
+    def preview(
+        self, ctx: FixContext, target: str, params: Mapping[str, str]
+    ) -> Preview:
+        values = self.check_params(params)
+        row = load_trainee(ctx, target)
+        warnings: list[str] = []
+
+        blocked = discarded_reason(row)
+        if not blocked and row["state"] != TraineeState.withdrawn:
+            blocked = f"the trainee is {enums.state_label(row['state'])}, not withdrawn"
+
+        changes: tuple = ()
+        if not blocked:
+            with ctx.engine.connect() as conn:
+                previous = previous_state_before_withdrawal(conn, row["id"])
+            if previous.found:
+                warnings.append(
+                    f"previous state {previous.label} from audit version "
+                    f"{previous.audit_version}"
+                )
+            else:
+                warnings.append(previous.note)
+            if (
+                previous.state == TraineeState.trn_received
+                and not (row["trn"] or "").strip()
+            ):
+                warnings.append(
+                    "the state restored is TRN received but the trainee has no TRN"
+                )
+            new_values: dict[str, Any] = {"state": previous.state}
+            new_values.update({column: None for column in WITHDRAWAL_COLUMNS})
+            changes = changes_between(row, new_values)
+
+        warnings.append(
+            "if DQT already recorded the withdrawal (itt-outcome Withdrawn), ask "
+            "the DQT team to reverse it: an update job cannot"
+        )
+        redis_changes: tuple[RedisChange, ...] = ()
+        if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
+            redis_changes = (update_job_change(row),)
+
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"undo the withdrawal of trainee {row['id']}",
+            fingerprint=make_fingerprint(row),
+            db_changes=changes,
+            redis_changes=redis_changes,
+            warnings=tuple(warnings),
+            blocked=blocked,
+            params=params_tuple(values),
+        )
