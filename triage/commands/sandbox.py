@@ -164,6 +164,10 @@ def _reset(args: argparse.Namespace, settings: Settings) -> int:
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     """Seed services named on the command line (never the configured ones)."""
+    # The same checks as the settings, so a typo is one clear line.
+    checked = load_settings(database_url=args.database_url, redis_url=args.redis_url)
+    assert checked.database_url and checked.redis_url
+
     import redis
     import sqlalchemy as sa
 
@@ -172,9 +176,6 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from services.db import make_engine
     from services.register import schema
 
-    # The same checks as the settings, so a typo is one clear line.
-    checked = load_settings(database_url=args.database_url, redis_url=args.redis_url)
-    assert checked.database_url and checked.redis_url
     today = args.today or dt.date.today()
     engine = make_engine(checked.database_url)
     client = redis.Redis.from_url(checked.redis_url)
