@@ -70,7 +70,7 @@ class ActionRefused(Exception):
 class PlannedStep:
     """One Redis change an action would make, in order."""
 
-    op: Literal["remove", "push"]
+    op: Literal["remove", "push", "reschedule"]
     key: str
     jid: str | None
     trainee_id: int | None
