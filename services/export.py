@@ -1,0 +1,710 @@
+"""Exports: failed jobs of a case, pending TRNs, pending awards, as CSV or JSON.
+
+Rows are produced by generators and written as they come: the pending lists are
+read through a server-side cursor (`yield_per`), failed jobs are resolved to
+trainees in batches, and DQT's values (`with_dqt`) are looked up a batch at a
+time under the client's rate limiter. The whole set is never held in memory
+(Sidekiq's own sets are read once; they are bounded at 10,000 dead entries).
+
+Formats:
+- **csv**: a header row, then one row per record; empty cells for missing values.
+- **json**: ONE streamed JSON array of objects, one object per line between the
+  brackets, so the file is valid JSON for any tool and can still be read line by
+  line; missing values are `null`, dates ISO 8601.
+
+Columns are those support uses (Register's own CSV, fixed): every column is filled
+from its own field; in particular `itt_end_date` comes from `itt_end_date`
+(Register's CSV filled it from the start date). A date of birth is written only
+when `include_date_of_birth` is asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from services import monitors
+from services.playbook import CASES, classify, has_failed
+from services.register import enums
+from services.register.schema import dqt_trn_requests, providers, trainees
+from services.sidekiq.jobs import FailedJob
+
+if TYPE_CHECKING:
+    import redis
+
+log = logging.getLogger(__name__)
+
+ExportWhat = Literal["failed-jobs", "pending-trns", "pending-awards"]
+ExportFormat = Literal["csv", "json"]
+WHATS: tuple[ExportWhat, ...] = ("failed-jobs", "pending-trns", "pending-awards")
+FORMATS: tuple[ExportFormat, ...] = ("csv", "json")
+
+# Called with (rows done, total rows or None when unknown).
+Progress = Callable[[int, int | None], None]
+
+TRAINEE_COLUMNS = (
+    "register_id",
+    "slug",
+    "trn",
+    "full_name",
+    "state",
+    "provider_name",
+    "provider_ukprn",
+    "training_route",
+    "itt_start_date",
+    "itt_end_date",
+    "course_min_age",
+    "course_max_age",
+    "course_subject_one",
+    "course_subject_two",
+    "course_subject_three",
+)
+DATE_OF_BIRTH_COLUMN = "date_of_birth"
+
+FAILED_JOB_COLUMNS = (
+    "jid",
+    "job_class",
+    "where",
+    "case",
+    "failed_at",
+    "days_waiting",
+    "error_status",
+    "error_code",
+    "error_message",
+    "trainee_problem",
+)
+PENDING_TRN_COLUMNS = (
+    "days_waiting",
+    "submitted_for_trn_at",
+    "trn_request_state",
+    "job_status",
+    "next_run",
+    "timeout_date",
+    "timed_out",
+    "situation",
+)
+PENDING_AWARD_COLUMNS = (
+    "days_waiting",
+    "recommended_for_award_at",
+    "award_type",
+    "job_status",
+    "last_run",
+    "next_scheduled",
+    "situation",
+)
+DQT_COLUMNS = (
+    "dqt_lookup",
+    "dqt_trn",
+    "dqt_first_name",
+    "dqt_last_name",
+    "dqt_qts_date",
+    "dqt_eyts_date",
+    "dqt_itt_result",
+    "dqt_trn_request_status",
+)
+
+# Rows resolved, looked up in DQT or written per step.
+BATCH = 500
+
+
+class ExportError(Exception):
+    """The export cannot run as asked; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    what: ExportWhat
+    format: ExportFormat = "csv"
+    case: str | None = None
+    with_dqt: bool = False
+    include_date_of_birth: bool = False
+    limit: int | None = None
+
+    def check(self) -> None:
+        """Refuse what cannot be exported, with a message naming the choices."""
+        if self.what not in WHATS:
+            raise ExportError(f"cannot export {self.what!r}: choose {', '.join(WHATS)}")
+        if self.format not in FORMATS:
+            raise ExportError(f"unknown format {self.format!r}: choose csv or json")
+        if self.case is not None and self.what != "failed-jobs":
+            raise ExportError("--case applies to failed-jobs only")
+        if self.case is not None and self.case not in CASES:
+            raise ExportError(
+                f"unknown playbook case {self.case!r}: choose {', '.join(CASES)}"
+            )
+        if self.limit is not None and self.limit < 0:
+            raise ExportError("the row limit cannot be negative")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    what: ExportWhat
+    format: ExportFormat
+    rows: int
+    columns: tuple[str, ...]
+    seconds: float
+
+
+class DqtValues(Protocol):
+    """Looks up DQT's values for a batch of rows (`DqtLookup` over the client)."""
+
+    def __call__(self, items: Sequence[DqtItem]) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class DqtItem:
+    """What a DQT look-up for one export row needs."""
+
+    trainee: monitors.TraineeFacts | None
+    request_uuid: str | None = None
+
+
+def columns_for(request: ExportRequest) -> tuple[str, ...]:
+    """The export's columns, in order."""
+    columns = list(TRAINEE_COLUMNS)
+    if request.include_date_of_birth:
+        columns.insert(columns.index("full_name") + 1, DATE_OF_BIRTH_COLUMN)
+    columns += {
+        "failed-jobs": FAILED_JOB_COLUMNS,
+        "pending-trns": PENDING_TRN_COLUMNS,
+        "pending-awards": PENDING_AWARD_COLUMNS,
+    }[request.what]
+    if request.with_dqt:
+        columns += DQT_COLUMNS
+    return tuple(columns)
+
+
+# --- rows -------------------------------------------------------------------------
+
+
+def trainee_cells(
+    facts: monitors.TraineeFacts | None, *, include_date_of_birth: bool
+) -> dict[str, Any]:
+    """The trainee columns, each from its own field (Register names for enums)."""
+    if facts is None:
+        cells: dict[str, Any] = dict.fromkeys(TRAINEE_COLUMNS)
+        if include_date_of_birth:
+            cells[DATE_OF_BIRTH_COLUMN] = None
+        return cells
+    cells = {
+        "register_id": facts.id,
+        "slug": facts.slug,
+        "trn": facts.trn,
+        "full_name": facts.full_name,
+        "state": _enum_name(enums.TraineeState, facts.state),
+        "provider_name": facts.provider_name,
+        "provider_ukprn": facts.provider_ukprn,
+        "training_route": _enum_name(enums.TrainingRoute, facts.training_route),
+        "itt_start_date": facts.itt_start_date,
+        "itt_end_date": facts.itt_end_date,
+        "course_min_age": facts.course_min_age,
+        "course_max_age": facts.course_max_age,
+        "course_subject_one": facts.course_subject_one,
+        "course_subject_two": facts.course_subject_two,
+        "course_subject_three": facts.course_subject_three,
+    }
+    if include_date_of_birth:
+        cells[DATE_OF_BIRTH_COLUMN] = facts.date_of_birth
+    return cells
+
+
+def _enum_name(enum_type: type[enums.IntEnum], value: Any) -> str | None:
+    """Register's own name for an enum value ("unknown (9)" when it has none)."""
+    if value is None:
+        return None
+    member = enums.coerce(enum_type, value)
+    return member.name if member is not None else f"unknown ({value})"
+
+
+def pending_trn_cells(row: monitors.PendingTrn) -> dict[str, Any]:
+    activity = row.activity
+    return {
+        "days_waiting": row.days_waiting,
+        "submitted_for_trn_at": row.trainee.submitted_for_trn_at,
+        "trn_request_state": row.request_state_label,
+        "job_status": activity.status,
+        "next_run": activity.next_run,
+        "timeout_date": row.timeout_date,
+        "timed_out": row.timed_out,
+        "situation": row.situation,
+    }
+
+
+def pending_award_cells(row: monitors.PendingAward) -> dict[str, Any]:
+    activity = row.activity
+    return {
+        "days_waiting": row.days_waiting,
+        "recommended_for_award_at": row.trainee.recommended_for_award_at,
+        "award_type": row.award_type,
+        "job_status": activity.status,
+        "last_run": activity.last_run,
+        "next_scheduled": activity.next_run,
+        "situation": row.situation,
+    }
+
+
+def failed_job_cells(
+    job: FailedJob, case_key: str, problem: str | None, today: date
+) -> dict[str, Any]:
+    parsed = job.error_signal
+    failed_at = job.last_failure_at or (job.score_time if job.where == "dead" else None)
+    message = parsed.summary if parsed is not None else None
+    if message is None and job.exception_executions:
+        message = "retrying after " + ", ".join(job.exception_executions)
+    return {
+        "jid": job.jid,
+        "job_class": job.job_class,
+        "where": job.where,
+        "case": case_key,
+        "failed_at": failed_at,
+        "days_waiting": (today - failed_at.date()).days if failed_at else None,
+        "error_status": parsed.status if parsed is not None else None,
+        "error_code": parsed.error_code if parsed is not None else None,
+        "error_message": message,
+        "trainee_problem": problem,
+    }
+
+
+def count_rows(engine: Engine, request: ExportRequest) -> int | None:
+    """How many rows a pending-list export will have (for the progress bar)."""
+    statement = {
+        "pending-trns": monitors.pending_trn_select,
+        "pending-awards": monitors.pending_award_select,
+    }.get(request.what)
+    if statement is None:
+        return None
+    with engine.connect() as conn:
+        total = conn.execute(
+            select(func.count()).select_from(statement().subquery())
+        ).scalar_one()
+    return min(total, request.limit) if request.limit is not None else total
+
+
+def iter_pending_trn_rows(
+    engine: Engine, index: monitors.JobIndex, request: ExportRequest, today: date
+) -> Iterator[tuple[dict[str, Any], DqtItem]]:
+    with engine.connect() as conn:
+        rows = monitors.iter_pending_trns(conn, index, today=today, stream=True)
+        for done, row in enumerate(rows):
+            if request.limit is not None and done >= request.limit:
+                break
+            cells = trainee_cells(
+                row.trainee, include_date_of_birth=request.include_date_of_birth
+            )
+            cells.update(pending_trn_cells(row))
+            yield cells, DqtItem(row.trainee, row.request_uuid)
+
+
+def iter_pending_award_rows(
+    engine: Engine, index: monitors.JobIndex, request: ExportRequest, today: date
+) -> Iterator[tuple[dict[str, Any], DqtItem]]:
+    with engine.connect() as conn:
+        rows = monitors.iter_pending_awards(conn, index, today=today, stream=True)
+        for done, row in enumerate(rows):
+            if request.limit is not None and done >= request.limit:
+                break
+            cells = trainee_cells(
+                row.trainee, include_date_of_birth=request.include_date_of_birth
+            )
+            cells.update(pending_award_cells(row))
+            yield cells, DqtItem(row.trainee)
+
+
+def failed_jobs_of_case(
+    jobs: Iterable[FailedJob], case: str | None
+) -> list[tuple[FailedJob, str]]:
+    """Failed entries (dead, retry, ActiveJob retries) with their case key."""
+    found = []
+    for job in jobs:
+        if not (has_failed(job) or not job.readable):
+            continue
+        key = classify(job).key
+        if case is None or key == case:
+            found.append((job, key))
+    return found
+
+
+def iter_failed_job_rows(
+    engine: Engine,
+    jobs: Sequence[tuple[FailedJob, str]],
+    request: ExportRequest,
+    today: date,
+) -> Iterator[tuple[dict[str, Any], DqtItem]]:
+    """Rows for failed jobs, trainees resolved with one query per batch."""
+    selected = jobs if request.limit is None else jobs[: request.limit]
+    for start in range(0, len(selected), BATCH):
+        batch = selected[start : start + BATCH]
+        resolved = resolve_trainees(engine, [job for job, _ in batch])
+        for job, key in batch:
+            facts, problem = resolved.get(id(job), (None, "no record argument"))
+            cells = trainee_cells(
+                facts, include_date_of_birth=request.include_date_of_birth
+            )
+            cells.update(failed_job_cells(job, key, problem, today))
+            yield cells, DqtItem(facts)
+
+
+def resolve_trainees(
+    engine: Engine, jobs: Sequence[FailedJob]
+) -> dict[int, tuple[monitors.TraineeFacts | None, str | None]]:
+    """Each job's trainee (by `id(job)`), or why there is none, in two queries.
+
+    A `Trainee` GlobalID names the trainee; a `Dqt::TrnRequest` GlobalID names it
+    through `dqt_trn_requests.trainee_id`.
+    """
+    trainee_ids: dict[int, int] = {}
+    request_ids: dict[int, int] = {}
+    result: dict[int, tuple[monitors.TraineeFacts | None, str | None]] = {}
+    for job in jobs:
+        target = job.target
+        record_id = _int(target.id) if target else None
+        if target is None or record_id is None:
+            result[id(job)] = (None, "no record argument")
+        elif target.model == monitors.TRAINEE_MODEL:
+            trainee_ids[id(job)] = record_id
+        elif target.model == monitors.TRN_REQUEST_MODEL:
+            request_ids[id(job)] = record_id
+        else:
+            result[id(job)] = (None, f"argument is a {target.model}")
+
+    with engine.connect() as conn:
+        owners: dict[int, int] = {}
+        if request_ids:
+            found = conn.execute(
+                select(dqt_trn_requests.c.id, dqt_trn_requests.c.trainee_id).where(
+                    dqt_trn_requests.c.id.in_(set(request_ids.values()))
+                )
+            )
+            owners = {row.id: row.trainee_id for row in found}
+        for key, request_id in request_ids.items():
+            if request_id in owners:
+                trainee_ids[key] = owners[request_id]
+            else:
+                result[key] = (None, "TRN request row gone")
+
+        facts: dict[int, monitors.TraineeFacts] = {}
+        if trainee_ids:
+            rows = conn.execute(
+                select(*monitors.trainee_columns())
+                .select_from(trainees)
+                .outerjoin(providers, providers.c.id == trainees.c.provider_id)
+                .where(trainees.c.id.in_(set(trainee_ids.values())))
+            )
+            facts = {row.trainee_id: monitors.facts_from_row(row) for row in rows}
+
+    for key, trainee_id in trainee_ids.items():
+        found_facts = facts.get(trainee_id)
+        if found_facts is None:
+            result[key] = (None, "trainee not found")
+        elif found_facts.discarded_at is not None:
+            result[key] = (found_facts, "trainee discarded")
+        else:
+            result[key] = (found_facts, None)
+    return result
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def iter_export_rows(
+    engine: Engine,
+    redis_client: redis.Redis,
+    request: ExportRequest,
+    *,
+    today: date,
+    dqt: DqtValues | None = None,
+) -> tuple[int | None, Iterator[dict[str, Any]]]:
+    """(total rows if known, the rows): Sidekiq read once, rows made lazily."""
+    request.check()
+    if request.with_dqt and dqt is None:
+        raise ExportError("DQT's values were asked for but no DQT service is set")
+
+    snapshot = monitors.read_snapshot_once(redis_client)
+    pairs: Iterator[tuple[dict[str, Any], DqtItem]]
+    total: int | None
+    if request.what == "failed-jobs":
+        jobs = failed_jobs_of_case(snapshot.failed, request.case)
+        total = len(jobs) if request.limit is None else min(len(jobs), request.limit)
+        pairs = iter_failed_job_rows(engine, jobs, request, today)
+    else:
+        index = monitors.index_jobs(snapshot.all_jobs)
+        total = count_rows(engine, request)
+        if request.what == "pending-trns":
+            pairs = iter_pending_trn_rows(engine, index, request, today)
+        else:
+            pairs = iter_pending_award_rows(engine, index, request, today)
+
+    if request.with_dqt and dqt is not None:
+        return total, _with_dqt_values(pairs, dqt)
+    return total, (cells for cells, _ in pairs)
+
+
+def _with_dqt_values(
+    pairs: Iterator[tuple[dict[str, Any], DqtItem]], dqt: DqtValues
+) -> Iterator[dict[str, Any]]:
+    """Rows with DQT's columns added, looked up one batch at a time."""
+    batch: list[tuple[dict[str, Any], DqtItem]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        values = dqt([item for _, item in batch])
+        for (cells, _), extra in zip(batch, values, strict=True):
+            cells.update(extra)
+            yield cells
+        batch.clear()
+
+    for pair in pairs:
+        batch.append(pair)
+        if len(batch) >= DQT_BATCH:
+            yield from flush()
+    if batch:
+        yield from flush()
+
+
+# DQT look-ups in flight together (the client's rate limiter still applies).
+DQT_BATCH = 50
+
+
+class DqtLookup:
+    """DQT's values for export rows, through `DqtClient` on an event loop of its own.
+
+    Each batch is looked up concurrently; the client's rate limiter and concurrency
+    limit keep the pace DQT allows. A failed look-up fills `dqt_lookup` with what
+    went wrong; it never stops the export.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 10.0,
+        requests_per_minute: int = 300,
+    ) -> None:
+        self.base_url = base_url
+        self.api_key = api_key
+        self.timeout = timeout
+        self.requests_per_minute = requests_per_minute
+        self._runner: asyncio.Runner | None = None
+        self._client: Any = None
+
+    def open(self) -> None:
+        from dqt.client import DqtClient
+
+        self._runner = asyncio.Runner()
+        client = DqtClient(
+            self.base_url,
+            self.api_key or "",
+            timeout=self.timeout,
+            requests_per_minute=self.requests_per_minute,
+        )
+        self._client = self._runner.run(client.__aenter__())
+
+    def close(self) -> None:
+        if self._runner is None:
+            return
+        if self._client is not None:
+            self._runner.run(self._client.__aexit__(None, None, None))
+        self._runner.close()
+        self._runner = None
+        self._client = None
+
+    def __enter__(self) -> DqtLookup:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __call__(self, items: Sequence[DqtItem]) -> list[dict[str, Any]]:
+        if self._runner is None:
+            raise ExportError("DQT look-up used before it was opened")
+        return self._runner.run(self._batch(items))
+
+    async def _batch(self, items: Sequence[DqtItem]) -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(self._one(item) for item in items)))
+
+    async def _one(self, item: DqtItem) -> dict[str, Any]:
+        facts = item.trainee
+        if facts is None:
+            return dqt_cells(None, "no trainee")
+        if not (facts.trn or "").strip() and item.request_uuid:
+            pending = _request_only(facts, item.request_uuid)
+            check = await monitors.check_trn_in_dqt(self._client, pending)
+        else:
+            check = await monitors.check_award_in_dqt(self._client, facts)
+        return dqt_cells(check, check.message)
+
+
+def _request_only(facts: monitors.TraineeFacts, uuid: str) -> monitors.PendingTrn:
+    """The smallest PendingTrn `check_trn_in_dqt` needs: the request's uuid."""
+    return monitors.PendingTrn(
+        trainee=facts,
+        trn_request_id=None,
+        request_uuid=uuid,
+        request_state=None,
+        request_created_at=None,
+        request_error=None,
+        days_waiting=None,
+        activity=monitors.JobActivity(),
+        deadline=None,
+        timed_out=False,
+    )
+
+
+def dqt_cells(check: monitors.DqtCheck | None, lookup: str) -> dict[str, Any]:
+    """The DQT columns of one row; `dqt_lookup` says what happened in words."""
+    if check is None:
+        cells: dict[str, Any] = dict.fromkeys(DQT_COLUMNS)
+        cells["dqt_lookup"] = lookup
+        return cells
+    return {
+        "dqt_lookup": lookup,
+        "dqt_trn": check.trn,
+        "dqt_first_name": check.first_name,
+        "dqt_last_name": check.last_name,
+        "dqt_qts_date": check.qts_date,
+        "dqt_eyts_date": check.eyts_date,
+        "dqt_itt_result": check.itt_result,
+        "dqt_trn_request_status": check.request_status,
+    }
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """A CSV cell: ISO dates and times, true/false, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def write_csv(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    out: IO[str],
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    done = 0
+    for row in rows:
+        writer.writerow([cell_text(row.get(column)) for column in columns])
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done, total)
+    return done
+
+
+def write_json(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    out: IO[str],
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> int:
+    """One JSON array, one object per line, written as the rows come."""
+    out.write("[")
+    done = 0
+    for row in rows:
+        record = {column: json_value(row.get(column)) for column in columns}
+        out.write(
+            ("\n" if done == 0 else ",\n") + json.dumps(record, ensure_ascii=False)
+        )
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done, total)
+    out.write("\n]\n" if done else "]\n")
+    return done
+
+
+def default_file_name(request: ExportRequest, today: date) -> str:
+    case = f"-{request.case}" if request.case else ""
+    return f"{request.what}{case}-{today.isoformat()}.{request.format}"
+
+
+def export_to_file(
+    engine: Engine,
+    redis_client: redis.Redis,
+    request: ExportRequest,
+    path: Path,
+    *,
+    today: date,
+    progress: Progress | None = None,
+    dqt: DqtValues | None = None,
+) -> ExportResult:
+    """Write the export to `path` (via a temporary file renamed at the end)."""
+    started = time.perf_counter()
+    columns = columns_for(request)
+    total, rows = iter_export_rows(engine, redis_client, request, today=today, dqt=dqt)
+    if progress is not None:
+        progress(0, total)
+
+    partial = path.with_name(path.name + ".part")
+    writer = write_csv if request.format == "csv" else write_json
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            done = writer(rows, columns, out, progress, total)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    if progress is not None:
+        progress(done, total)
+
+    seconds = time.perf_counter() - started
+    log.info(
+        "exported %s (%s, %d rows, with_dqt=%s, date_of_birth=%s) to %s in %.2f s",
+        request.what,
+        request.format,
+        done,
+        request.with_dqt,
+        request.include_date_of_birth,
+        path,
+        seconds,
+    )
+    return ExportResult(path, request.what, request.format, done, columns, seconds)
+
+
+def export_to_text(
+    engine: Engine,
+    redis_client: redis.Redis,
+    request: ExportRequest,
+    *,
+    today: date,
+    dqt: DqtValues | None = None,
+) -> str:
+    """The whole export as text, for small exports and tests."""
+    columns = columns_for(request)
+    _, rows = iter_export_rows(engine, redis_client, request, today=today, dqt=dqt)
+    out = io.StringIO()
+    (write_csv if request.format == "csv" else write_json)(rows, columns, out)
+    return out.getvalue()
