@@ -105,8 +105,9 @@ class RedisChange:
     """One Sidekiq step, in the order it will run.
 
     `retry` and `delete` name an exact member of a sorted set; `enqueue` names a
-    new ActiveJob job (class, arguments already in ActiveJob's encoding) and the
-    headless command that does the same by hand if this step cannot run.
+    new ActiveJob job for a trainee (and, for polling, the TRN request row and
+    the timeout date). `manual_command` does the same by hand if this step
+    cannot run.
     """
 
     kind: RedisChangeKind
@@ -115,9 +116,10 @@ class RedisChange:
     jid: str | None = None
     set_name: str | None = None
     member: bytes | None = None
-    arguments: tuple[Any, ...] = ()
-    retry: bool | int = 0
-    queue: str = "dqt"
+    trainee_id: int | None = None
+    slug: str | None = None
+    trn_request_id: int | None = None
+    timeout: date | None = None
     manual_command: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +129,7 @@ class RedisChange:
             "job_class": self.job_class,
             "jid": self.jid,
             "set": self.set_name,
+            "timeout": None if self.timeout is None else self.timeout.isoformat(),
         }
 
 

@@ -15,7 +15,6 @@ from services.fixes.base import (
     RedisChange,
 )
 from services.fixes.rows import find_trainee
-from services.sidekiq import wire
 
 UPDATE_TRAINEE_JOB = "Dqt::UpdateTraineeJob"
 REGISTER_FOR_TRN_JOB = "Dqt::RegisterForTrnJob"
@@ -81,8 +80,8 @@ def update_job_change(row: RowMapping) -> RedisChange:
         kind="enqueue",
         description=f"enqueue {UPDATE_TRAINEE_JOB} for trainee {row['id']}",
         job_class=UPDATE_TRAINEE_JOB,
-        arguments=(wire.globalid("Trainee", row["id"]),),
-        retry=0,
+        trainee_id=row["id"],
+        slug=slug,
         manual_command=f"triage jobs enqueue update-trainee {slug} --reason TEXT",
     )
 

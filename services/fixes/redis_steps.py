@@ -3,22 +3,98 @@
 The Sidekiq semantics (exact-member ZREM, retry re-encoding, ActiveJob
 payloads) belong to `services.sidekiq.actions`; this module only turns a
 `RedisChange` into the matching call and its result into one line, or raises
-`RedisStepError` saying what did not happen.
+`RedisStepError` saying what did not happen. The fix journals the whole
+operation itself, so the actions are given no journal of their own.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Literal
+
+import redis as redis_lib
 
 from services.fixes.base import FixContext, RedisChange
+from services.sidekiq.actions import (
+    ActionRefused,
+    ActionReport,
+    EnqueueRequest,
+    JobActions,
+)
+from services.sidekiq.jobs import parse_member
+from services.sidekiq.resolve import TraineeSummary
 
 log = logging.getLogger(__name__)
+
+_ENQUEUE_KINDS: dict[
+    str, Literal["register_for_trn", "retrieve_trn", "update_trainee"]
+] = {
+    "Dqt::RegisterForTrnJob": "register_for_trn",
+    "Dqt::RetrieveTrnJob": "retrieve_trn",
+    "Dqt::UpdateTraineeJob": "update_trainee",
+}
 
 
 class RedisStepError(Exception):
     """A Redis step did not happen; the message says why."""
 
 
+def job_actions(ctx: FixContext) -> JobActions:
+    return JobActions(
+        ctx.redis,
+        writes_enabled=ctx.writes_enabled,
+        operator=ctx.operator,
+        journal=None,
+        major=ctx.sidekiq_major,
+        clock=lambda: ctx.now().timestamp(),
+    )
+
+
 def run(ctx: FixContext, change: RedisChange, *, reason: str) -> str:
     """Do `change`; return a line saying what was done."""
-    raise RedisStepError(f"{change.kind} is not available yet")
+    try:
+        report = _run(ctx, change, reason)
+    except (redis_lib.RedisError, OSError) as error:
+        raise RedisStepError(
+            f"Redis error during {change.description}: {type(error).__name__}: {error}"
+        ) from error
+    except ActionRefused as refusal:
+        raise RedisStepError(f"{change.description} refused: {refusal}") from refusal
+
+    outcome = report.outcomes[0] if report.outcomes else None
+    if outcome is None or outcome.outcome not in ("retried", "deleted", "enqueued"):
+        what = outcome.detail if outcome else "nothing happened"
+        raise RedisStepError(f"{change.description} did not happen: {what}")
+    return f"Sidekiq: {change.description} ({outcome.outcome}, jid {outcome.jid})"
+
+
+def _run(ctx: FixContext, change: RedisChange, reason: str) -> ActionReport:
+    actions = job_actions(ctx)
+    if change.kind in ("retry", "delete"):
+        if change.set_name is None or change.member is None:
+            raise RedisStepError(f"{change.description}: no member recorded")
+        job = parse_member(change.set_name, change.member, None)
+        if change.kind == "retry":
+            return actions.retry([job], reason=reason, allow_orphans=True)
+        return actions.delete([job], reason=reason)
+
+    kind = _ENQUEUE_KINDS.get(change.job_class)
+    if kind is None or change.trainee_id is None:
+        raise RedisStepError(f"cannot enqueue {change.job_class} from a fix")
+    trainee = TraineeSummary(
+        id=change.trainee_id,
+        slug=change.slug or "",
+        first_names=None,
+        last_name=None,
+        trn=None,
+        state=None,
+        provider_id=None,
+        provider_name=None,
+        training_route=None,
+        discarded_at=None,
+        submitted_for_trn_at=None,
+        recommended_for_award_at=None,
+        trn_request_id=change.trn_request_id,
+    )
+    request = EnqueueRequest(kind=kind, trainee=trainee, timeout=change.timeout)
+    return actions.enqueue(request, reason=reason)

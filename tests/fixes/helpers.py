@@ -122,3 +122,17 @@ def audit_rows(engine: Any, trainee_id: int) -> list[dict[str, Any]]:
 
 def journal_entries(ctx: FixContext) -> list[JournalEntry]:
     return ctx.journal.read(newest_first=False)
+
+
+def closed_redis() -> Any:
+    """A Redis client aimed at a loopback port we opened and closed: it refuses."""
+    import socket
+
+    import redis
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return redis.Redis(
+        host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=1
+    )

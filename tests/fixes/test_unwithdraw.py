@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from services import fixes
@@ -11,6 +12,7 @@ from tests.fixes.helpers import (
     add_audit,
     add_trainee,
     audit_rows,
+    closed_redis,
     journal_entries,
     trainee_row,
 )
@@ -122,3 +124,46 @@ def test_unwithdraw_offers_the_update_job_by_default(engine, provider, ctx):
     preview = fixes.preview(ctx, "unwithdraw", "1010")
 
     assert [c.job_class for c in preview.redis_changes] == ["Dqt::UpdateTraineeJob"]
+
+
+def test_the_update_job_is_enqueued_after_the_commit(
+    engine, provider, ctx, redis_client
+):
+    _b10_trainee(engine)
+
+    preview = fixes.preview(ctx, "unwithdraw", "1010")
+    outcome = fixes.apply(ctx, preview, "Ticket 4711: withdrawn in error")
+
+    assert outcome.status == "applied", outcome.summary
+    queued = [json.loads(item) for item in redis_client.lrange("queue:dqt", 0, -1)]
+    assert [job["wrapped"] for job in queued] == ["Dqt::UpdateTraineeJob"]
+    assert queued[0]["args"][0]["arguments"] == [
+        {"_aj_globalid": "gid://register-trainee-teachers/Trainee/1010"}
+    ]
+    assert redis_client.smembers("queues") == {b"dqt"}
+
+
+def test_redis_down_after_the_commit_is_partial_and_says_what_is_left(
+    engine, provider, make_ctx
+):
+    _b10_trainee(engine)
+    ctx = make_ctx(redis=closed_redis())
+
+    preview = fixes.preview(ctx, "unwithdraw", "1010")
+    outcome = fixes.apply(ctx, preview, "Ticket 4711: withdrawn in error")
+
+    assert outcome.status == "partial"
+    # The database part is committed and consistent: state, columns and audit.
+    row = trainee_row(engine, 1010)
+    assert (row["state"], row["withdraw_date"]) == (2, None)
+    assert audit_rows(engine, 1010)[-1]["audited_changes"]["state"] == [4, 2]
+    expected = (
+        "enqueue Dqt::UpdateTraineeJob for trainee 1010: run `triage jobs enqueue "
+        "update-trainee slug00000000000000001010 --reason TEXT`"
+    )
+    assert outcome.left_to_do == (expected,)
+    entry = journal_entries(ctx)[-1]
+    assert entry.outcome == "partial"
+    assert entry.detail["left_to_do"] == [expected]
+    assert "the database changes were committed" in entry.summary
+    assert entry.detail["audit_ids"] == list(outcome.audit_ids)
