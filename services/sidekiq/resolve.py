@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.engine import Engine
 
 from services.playbook import trainee_notes
@@ -181,40 +181,54 @@ def _found(
     return Resolution("found", target, trainee)
 
 
-def _query(engine: Engine, trainee_ids: set[int], request_ids: set[int]) -> list[Any]:
+def _select() -> Select[Any]:
     trainees = schema.trainees
     requests = schema.dqt_trn_requests
     providers = schema.providers
+    return select(
+        trainees.c.id,
+        trainees.c.slug,
+        trainees.c.first_names,
+        trainees.c.last_name,
+        trainees.c.trn,
+        trainees.c.state,
+        trainees.c.provider_id,
+        providers.c.name.label("provider_name"),
+        trainees.c.training_route,
+        trainees.c.discarded_at,
+        trainees.c.submitted_for_trn_at,
+        trainees.c.recommended_for_award_at,
+        requests.c.id.label("trn_request_id"),
+    ).select_from(
+        trainees.outerjoin(requests, requests.c.trainee_id == trainees.c.id).outerjoin(
+            providers, providers.c.id == trainees.c.provider_id
+        )
+    )
+
+
+def _query(engine: Engine, trainee_ids: set[int], request_ids: set[int]) -> list[Any]:
     conditions = []
     if trainee_ids:
-        conditions.append(trainees.c.id.in_(sorted(trainee_ids)))
+        conditions.append(schema.trainees.c.id.in_(sorted(trainee_ids)))
     if request_ids:
-        conditions.append(requests.c.id.in_(sorted(request_ids)))
-    statement = (
-        select(
-            trainees.c.id,
-            trainees.c.slug,
-            trainees.c.first_names,
-            trainees.c.last_name,
-            trainees.c.trn,
-            trainees.c.state,
-            trainees.c.provider_id,
-            providers.c.name.label("provider_name"),
-            trainees.c.training_route,
-            trainees.c.discarded_at,
-            trainees.c.submitted_for_trn_at,
-            trainees.c.recommended_for_award_at,
-            requests.c.id.label("trn_request_id"),
-        )
-        .select_from(
-            trainees.outerjoin(
-                requests, requests.c.trainee_id == trainees.c.id
-            ).outerjoin(providers, providers.c.id == trainees.c.provider_id)
-        )
-        .where(or_(*conditions))
-    )
+        conditions.append(schema.dqt_trn_requests.c.id.in_(sorted(request_ids)))
     with engine.connect() as connection:
-        return list(connection.execute(statement))
+        return list(connection.execute(_select().where(or_(*conditions))))
+
+
+def find_trainee(engine: Engine, slug_or_id: str) -> TraineeSummary | None:
+    """One trainee by slug (any case) or numeric id, discarded ones included."""
+    from services.register.trainees import slug_matches
+
+    text = slug_or_id.strip()
+    with engine.connect() as connection:
+        condition = slug_matches(connection, text)
+        if text.isdigit() and int(text) <= _MAX_BIGINT:
+            condition = or_(condition, schema.trainees.c.id == int(text))
+        row = connection.execute(
+            _select().where(condition).order_by(schema.dqt_trn_requests.c.id.desc())
+        ).first()
+    return _summary(row) if row is not None else None
 
 
 def _summary(row: Any) -> TraineeSummary:
