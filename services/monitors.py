@@ -781,15 +781,16 @@ def _itt_result(teacher: Any, facts: TraineeFacts) -> str | None:
 
 def _failed_check(error: Exception, what: str) -> DqtCheck:
     """A DQT failure in plain words; the Register side stays usable."""
-    name = type(error).__name__
-    status = getattr(error, "status", None)
-    if status == 404:
-        return DqtCheck("not_found", f"DQT has no such {what} (404)")
-    if name == "InvalidTrn":
+    from dqt.client import DqtUnavailable, InvalidTrn
+    from dqt.errors import DqtApiError
+
+    if isinstance(error, InvalidTrn):
         return DqtCheck("invalid_trn", f"TRN not valid, DQT not asked: {error}")
-    if name == "DqtUnavailable":
+    if isinstance(error, DqtUnavailable):
         return DqtCheck("unavailable", f"DQT unavailable: {error}")
-    if status is not None:
-        return DqtCheck("error", f"DQT answered {status}: {error}")
-    log.warning("DQT %s look-up failed: %s", what, name)
-    return DqtCheck("error", f"DQT look-up failed: {name}: {error}")
+    if isinstance(error, DqtApiError):
+        if error.status == 404:
+            return DqtCheck("not_found", f"DQT has no such {what} (404)")
+        return DqtCheck("error", f"DQT answered {error.status}: {error}")
+    log.warning("DQT %s look-up failed: %s", what, type(error).__name__)
+    return DqtCheck("error", f"DQT look-up failed: {type(error).__name__}: {error}")
