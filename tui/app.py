@@ -1,0 +1,275 @@
+"""`TriageApp`: the terminal app support developers open with `triage`.
+
+The app holds what every screen shares (the connections, the clock, whether writes
+are on) and the header's figures (dead-set health, pending counts). Each list lives
+in its own mode so that moving between them keeps each one's place; the trainee
+screen, the modals, help and about are pushed on top of the current mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from tui import health
+from tui.palette import binding_commands
+from tui.screens.failed_jobs import FailedJobsScreen
+from tui.screens.journal import JournalScreen
+from tui.screens.pending_awards import PendingAwardsScreen
+from tui.screens.pending_trns import PendingTrnsScreen
+from tui.screens.trainee_search import TraineeSearchScreen
+
+if TYPE_CHECKING:
+    from triage.runtime import Connections
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class TriageApp(App[None]):
+    """Failed jobs, trainees, monitors and the journal, keyboard first."""
+
+    TITLE = "register-triage"
+    CSS_PATH = "triage.tcss"
+
+    # Narrow terminals stack panes; from 110 columns they sit side by side.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # Under 32 rows the detail panes keep to a few lines so the lists stay visible.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+
+    MODES = {
+        "jobs": FailedJobsScreen,
+        "search": TraineeSearchScreen,
+        "pending_trns": PendingTrnsScreen,
+        "pending_awards": PendingAwardsScreen,
+        "journal": JournalScreen,
+    }
+    DEFAULT_MODE = "jobs"
+
+    BINDINGS = [
+        Binding(
+            "f1",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Keys of this screen and what the screen is for",
+        ),
+        Binding(
+            "f2",
+            "about",
+            "About",
+            id="app.about",
+            show=False,
+            tooltip="Versions, configuration sources, services, writes on or off",
+        ),
+        Binding(
+            "j",
+            "go('jobs')",
+            "Jobs",
+            id="app.jobs",
+            show=False,
+            tooltip="Failed jobs by playbook case (the home screen)",
+        ),
+        Binding(
+            "s",
+            "go('search')",
+            "Search",
+            id="app.search",
+            show=False,
+            tooltip="Find a trainee by slug, TRN, name, date of birth or provider",
+        ),
+        Binding(
+            "t",
+            "go('pending_trns')",
+            "TRNs",
+            id="app.pending_trns",
+            show=False,
+            tooltip="Trainees waiting for a TRN and what their polling is doing",
+        ),
+        Binding(
+            "a",
+            "go('pending_awards')",
+            "Awards",
+            id="app.pending_awards",
+            show=False,
+            tooltip="Trainees recommended for award and their award job",
+        ),
+        Binding(
+            "l",
+            "go('journal')",
+            "Journal",
+            id="app.journal",
+            show=False,
+            tooltip="Actions taken with this product: who, when, result",
+        ),
+        Binding(
+            "q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            show=False,
+            tooltip="Leave register-triage",
+        ),
+    ]
+
+    # Figures the header shows on every screen; refreshed by `refresh_health`.
+    dead_health: reactive[str] = reactive("dead set: …")
+    pending_counts: reactive[str] = reactive("")
+
+    def __init__(self, connections: Connections, *, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.connections = connections
+        self.settings = connections.settings
+        self._clock = clock or _system_clock
+        self._fix_context: Any = None
+        # Animations cost redraws over SSH and make snapshots unstable; an operator
+        # who wants them sets TEXTUAL_ANIMATIONS.
+        import os
+
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"
+
+    # --- what screens share ----------------------------------------------------------
+
+    @property
+    def writes_enabled(self) -> bool:
+        return bool(self.settings.writes_enabled)
+
+    @property
+    def sandbox(self) -> bool:
+        return bool(self.connections.sandbox)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.settings.triage_data_dir)
+
+    @property
+    def operator(self) -> str:
+        return str(self.settings.operator)
+
+    def fix_context(self) -> Any:
+        """The fixes' context, built once: same services, clock and operator."""
+        if self._fix_context is None:
+            from services.fixes.base import FixContext
+
+            settings = self.settings
+            self._fix_context = FixContext(
+                engine=self.connections.engine,
+                redis=self.connections.redis,
+                journal=self.journal(),
+                operator=self.operator,
+                writes_enabled=self.writes_enabled,
+                dqt_base_url=self.connections.dqt_api_url,
+                dqt_api_key=self.connections.dqt_api_key,
+                sidekiq_major=settings.triage_sidekiq_version,
+                institutions_path=self.institutions_path(),
+                clock=self.now,
+            )
+        return self._fix_context
+
+    def journal(self) -> Any:
+        from services.journal import Journal
+
+        return Journal.in_data_dir(self.data_dir)
+
+    def institutions_path(self) -> Path | None:
+        configured = self.settings.triage_institutions_file
+        if configured:
+            return Path(configured)
+        if self.sandbox:
+            import sandbox
+
+            shipped = Path(sandbox.__file__).parent / "institutions.json"
+            return shipped if shipped.exists() else None
+        return None
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def today(self) -> date:
+        return self._clock().date()
+
+    # --- start and stop --------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        log.info("app started: sandbox=%s writes=%s", self.sandbox, self.writes_enabled)
+        self._watch_for_terminal_loss()
+        self.refresh_health()
+
+    def _watch_for_terminal_loss(self) -> None:
+        """Leave cleanly when the SSH link drops or the process is asked to stop."""
+        try:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(signum, self._terminal_gone, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            # Not the main thread (tests) or no signals on this platform.
+            pass
+
+    def _terminal_gone(self, signum: int) -> None:
+        log.info("terminal gone (signal %s): exiting", signum)
+        self.exit()
+
+    # --- the header's figures --------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="health")
+    def refresh_health(self) -> None:
+        """Dead-set health and pending counts, read off the event loop."""
+        figures = health.read_figures(self.connections, now=self.now())
+        self.call_from_thread(self._show_health, figures)
+
+    def _show_health(self, figures: health.HeaderFigures) -> None:
+        self.dead_health = figures.dead_set
+        self.pending_counts = figures.pending
+
+    # --- actions ---------------------------------------------------------------------
+
+    def action_go(self, mode: str) -> None:
+        if self.current_mode == mode:
+            # Back to the list itself when a trainee was opened on top of it.
+            while len(self.screen_stack) > 1 and not self.screen.is_modal:
+                self.pop_screen()
+            return
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_about(self) -> None:
+        from tui.screens.about import AboutScreen
+
+        if isinstance(self.screen, AboutScreen):
+            return
+        self.push_screen(AboutScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every named binding of the screen is also a palette command."""
+        yield from binding_commands(self, screen)
+        yield SystemCommand(
+            "Theme", "Change the colours of the app", self.action_change_theme
+        )
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG picture of the screen in the current folder",
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )

@@ -1,0 +1,231 @@
+"""One fix from choice to outcome: parameters, preview, confirmation, apply.
+
+Every write in the app goes through here, so every write is previewed by the
+fixes service, shown in the confirmation exactly as the service computed it,
+applied only with an audit comment, journalled by the service, announced with a
+toast naming the outcome, and followed by a refresh of the screen it came from.
+Reading and writing run in thread workers; the screen never freezes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from tui.failures import explain
+from tui.screens.choose import ChooseScreen
+from tui.screens.confirm import ChangeSummary, ConfirmScreen
+from tui.screens.fix_params import FixParamsScreen
+from tui.screens.text_modal import TextModal
+
+if TYPE_CHECKING:
+    from services.fixes.base import Outcome, Preview
+    from tui.app import TriageApp
+    from tui.screens.base import TriageScreen
+
+log = logging.getLogger(__name__)
+
+
+def registry() -> dict[str, Any]:
+    from services.fixes import FIXES
+
+    return dict(FIXES)
+
+
+def summary_of(preview: Preview, title: str) -> ChangeSummary:
+    """The confirmation's text, straight from the service's preview."""
+    sections: list[tuple[str, list[str]]] = []
+    if preview.db_changes:
+        lines = [change.describe() for change in preview.db_changes]
+        lines.append("+ an audit row with your comment, as Register's own edits")
+        sections.append(("Register database", lines))
+    if preview.redis_changes:
+        sections.append(
+            (
+                "Sidekiq, in this order",
+                [
+                    f"{n}. {c.description}"
+                    for n, c in enumerate(preview.redis_changes, 1)
+                ],
+            )
+        )
+    if preview.dqt_calls:
+        sections.append(("DQT", list(preview.dqt_calls)))
+    if preview.message:
+        sections.append(("Message for the DQT team", preview.message.splitlines()))
+    if not preview.changes_anything and not preview.blocked:
+        sections.append(("Changes", ["nothing would change"]))
+    if preview.next_steps:
+        sections.append(("Afterwards", list(preview.next_steps)))
+    heading = f"{title}: {preview.summary}" if preview.summary else title
+    return ChangeSummary(
+        title=heading,
+        sections=sections,
+        warnings=list(preview.warnings),
+        blocked=preview.blocked,
+    )
+
+
+class FixFlow:
+    """Drives fixes on behalf of one screen; `on_applied` refreshes that screen."""
+
+    def __init__(self, screen: TriageScreen, on_applied: Callable[[], None]) -> None:
+        self.screen = screen
+        self.on_applied = on_applied
+
+    @property
+    def app(self) -> TriageApp:
+        return self.screen.triage
+
+    # --- choosing --------------------------------------------------------------------
+
+    def offer(
+        self, names: Sequence[str], target: Callable[[str], str], *, title: str
+    ) -> None:
+        """The fixes on offer, as a list; `target(name)` says what each acts on."""
+        fixes = registry()
+        choices = []
+        for name in names:
+            fix = fixes.get(name)
+            if fix is None:
+                continue
+            choices.append((name, fix.title or name, fix.description))
+        if not choices:
+            self.app.notify("No fix on offer here.", title="Fixes", severity="warning")
+            return
+        self.app.push_screen(
+            ChooseScreen(title, choices),
+            lambda chosen: self.start(chosen, target(chosen)) if chosen else None,
+        )
+
+    def start(
+        self, name: str, target: str, params: dict[str, str] | None = None
+    ) -> None:
+        fix = registry().get(name)
+        if fix is None:
+            self.app.notify(f"No fix called {name}.", title="Fixes", severity="error")
+            return
+        if fix.params and params is None:
+            fields = [
+                (spec.name, spec.help, spec.default or "", spec.required)
+                for spec in fix.params
+            ]
+            self.app.push_screen(
+                FixParamsScreen(fix.title or name, fields),
+                lambda values: (
+                    self._preview(fix, target, values) if values is not None else None
+                ),
+            )
+            return
+        self._preview(fix, target, params or {})
+
+    # --- preview ---------------------------------------------------------------------
+
+    def _preview(self, fix: Any, target: str, params: dict[str, str]) -> None:
+        self.app.notify(f"Previewing {fix.title or fix.name}…", timeout=2)
+        self.screen.run_worker(
+            partial(self._preview_in_thread, fix, target, params),
+            thread=True,
+            group="fix",
+            exclusive=True,
+        )
+
+    def _preview_in_thread(self, fix: Any, target: str, params: dict[str, str]) -> None:
+        from services.fixes.base import FixInputError
+
+        try:
+            preview = fix.preview(self.app.fix_context(), target, params)
+        except FixInputError as error:
+            self.app.call_from_thread(
+                self.app.notify, str(error), title="Fix not possible", severity="error"
+            )
+            return
+        except Exception as error:  # noqa: BLE001 - a service failure is shown, not raised
+            service, detail = explain(error, f"previewing {fix.name}")
+            self.app.call_from_thread(
+                self.app.notify,
+                f"{service} did not answer: {detail}",
+                title="Preview failed",
+                severity="error",
+            )
+            return
+        self.app.call_from_thread(self._confirm, fix, preview)
+
+    def _confirm(self, fix: Any, preview: Preview) -> None:
+        title = fix.title or fix.name
+        if preview.read_only:
+            self._show_read_only(title, preview)
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                summary_of(preview, title), writes_enabled=self.app.writes_enabled
+            ),
+            lambda comment: self._apply(preview, comment) if comment else None,
+        )
+
+    def _show_read_only(self, title: str, preview: Preview) -> None:
+        from services.fixes.apply import journal_preview
+
+        self.screen.run_worker(
+            partial(journal_preview, self.app.fix_context(), preview),
+            thread=True,
+            group="fix-journal",
+        )
+        lines = [preview.summary, ""]
+        lines += [f"! {warning}" for warning in preview.warnings]
+        if preview.message:
+            lines += ["", preview.message]
+        lines += [f"- {step}" for step in preview.next_steps]
+        self.app.push_screen(TextModal(title, "\n".join(lines)))
+
+    # --- apply -----------------------------------------------------------------------
+
+    def _apply(self, preview: Preview, comment: str) -> None:
+        self.screen.run_worker(
+            partial(self._apply_in_thread, preview, comment),
+            thread=True,
+            group="fix",
+            exclusive=True,
+        )
+
+    def _apply_in_thread(self, preview: Preview, comment: str) -> None:
+        from services.fixes.apply import apply
+
+        try:
+            outcome = apply(self.app.fix_context(), preview, comment)
+        except Exception as error:  # noqa: BLE001 - apply reports; this is a last guard
+            service, detail = explain(error, f"applying {preview.fix}")
+            self.app.call_from_thread(
+                self.app.notify,
+                f"{service} failed: {detail}",
+                title="Fix failed",
+                severity="error",
+            )
+            return
+        self.app.call_from_thread(self._done, outcome)
+
+    def _done(self, outcome: Outcome) -> None:
+        announce(self.app, outcome)
+        self.on_applied()
+        self.app.refresh_health()
+
+
+def announce(app: TriageApp, outcome: Outcome) -> None:
+    """A toast that names the outcome and, when partial, what is left to do."""
+    text = outcome.summary
+    if outcome.left_to_do:
+        text += "\nLeft to do: " + "; ".join(outcome.left_to_do)
+    severity = {
+        "applied": "information",
+        "previewed": "information",
+        "partial": "warning",
+        "refused": "warning",
+    }.get(outcome.status, "error")
+    app.notify(
+        text,
+        title=f"Fix {outcome.status}",
+        severity=severity,  # type: ignore[arg-type]
+        timeout=10 if outcome.status != "applied" else 6,
+    )

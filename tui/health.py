@@ -1,0 +1,61 @@
+"""The header's figures: dead-set health and the pending counts.
+
+Read in a thread worker when the app starts and after every write; each figure
+fails on its own, so a Redis outage still leaves the pending counts (PostgreSQL)
+shown, and the other way round.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from tui.failures import explain
+
+if TYPE_CHECKING:
+    from triage.runtime import Connections
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HeaderFigures:
+    dead_set: str
+    pending: str
+
+
+def read_figures(connections: Connections, *, now: datetime) -> HeaderFigures:
+    return HeaderFigures(_dead_set(connections, now), _pending(connections, now))
+
+
+def _dead_set(connections: Connections, now: datetime) -> str:
+    from services.sidekiq.reader import dead_set_health
+
+    try:
+        health = dead_set_health(connections.redis, now=now)
+    except Exception as error:  # noqa: BLE001 - any Redis failure is shown, not raised
+        service, _detail = explain(error, "reading the dead set's size")
+        return f"dead set: {service} down"
+    text = f"dead {health.size:,}/{health.max_jobs:,}"
+    age = health.oldest_age
+    if age is not None:
+        text += f" oldest {max(age.days, 0)}d"
+    return text
+
+
+def _pending(connections: Connections, now: datetime) -> str:
+    from services.monitors import pending_awards, pending_trns
+
+    today = now.date()
+    try:
+        with connections.engine.connect() as conn:
+            trns = pending_trns(conn, connections.redis, today=today)
+            awards = pending_awards(conn, connections.redis, today=today)
+    except Exception as error:  # noqa: BLE001 - shown in the header instead
+        service, _detail = explain(error, "counting pending trainees")
+        return f"pending: {service} down"
+    stuck = sum(1 for row in trns if row.timed_out)
+    timed_out = f" ({stuck} timed out)" if stuck else ""
+    return f"TRNs {len(trns)}{timed_out} · awards {len(awards)}"

@@ -1,0 +1,139 @@
+"""The confirmation every write goes through.
+
+It shows exactly what will change (database fields old → new, Sidekiq entries
+removed, pushed or enqueued, in order, DQT calls), asks for the audit comment that
+Register's audit trail and our journal keep, and starts with the safe answer
+focused: `n`, escape or enter on "No" change nothing. `y` applies only with a
+comment and only when writes are on and nothing blocks the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Static
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What a write will do, in the words the confirmation shows."""
+
+    title: str
+    # ("Register database", ["date_of_birth: 1990-05-02 → 1990-02-05"]), ...
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Why the change cannot be applied at all (the confirmation then only informs).
+    blocked: str | None = None
+
+
+class ConfirmScreen(ModalScreen[str | None]):
+    """Returns the audit comment when confirmed, None when cancelled."""
+
+    BINDINGS = [
+        Binding(
+            "y",
+            "confirm",
+            "Yes, apply",
+            id="confirm.yes",
+            tooltip="Apply the change with the audit comment",
+        ),
+        Binding(
+            "n,escape",
+            "cancel",
+            "No",
+            id="confirm.no",
+            tooltip="Change nothing and go back",
+        ),
+    ]
+
+    def __init__(self, summary: ChangeSummary, *, writes_enabled: bool) -> None:
+        super().__init__()
+        self.summary = summary
+        self.writes_enabled = writes_enabled
+
+    @property
+    def can_apply(self) -> bool:
+        return self.writes_enabled and self.summary.blocked is None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(Text(self.summary.title, style="bold"), id="confirm-title")
+            with VerticalScroll(id="confirm-changes"):
+                yield Static(self._changes_text())
+            yield Input(
+                placeholder="Audit comment (required): why is this change made?",
+                id="confirm-comment",
+                disabled=not self.can_apply,
+            )
+            yield Static(self._hint(), id="confirm-hint")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("No, change nothing", id="confirm-no", variant="primary")
+                yield Button(
+                    "Yes, apply",
+                    id="confirm-yes",
+                    variant="error",
+                    disabled=not self.can_apply,
+                )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-comment", Input).cursor_blink = False
+        self.query_one("#confirm-no", Button).focus()
+
+    def _changes_text(self) -> Text:
+        text = Text()
+        for heading, lines in self.summary.sections:
+            text.append(f"{heading}\n", style="bold underline")
+            for line in lines or ["nothing"]:
+                text.append(f"  {line}\n")
+        for warning in self.summary.warnings:
+            text.append(f"! {warning}\n", style="bold yellow")
+        if self.summary.blocked:
+            text.append(
+                f"Cannot be applied: {self.summary.blocked}\n", style="bold red"
+            )
+        return text
+
+    def _hint(self, problem: str | None = None) -> Text:
+        if problem:
+            return Text(problem, style="bold red")
+        if not self.writes_enabled:
+            return Text("Read-only: this is a preview. Press n or escape to go back.")
+        if self.summary.blocked:
+            return Text("Nothing can be applied. Press n or escape to go back.")
+        return Text("Type an audit comment, enter, then y to apply. n or escape: no.")
+
+    # --- answers ---------------------------------------------------------------------
+
+    def action_confirm(self) -> None:
+        comment_input = self.query_one("#confirm-comment", Input)
+        hint = self.query_one("#confirm-hint", Static)
+        if not self.can_apply:
+            hint.update(self._hint("This change cannot be applied here."))
+            return
+        comment = comment_input.value.strip()
+        if not comment:
+            hint.update(self._hint("An audit comment is required: type why, then y."))
+            comment_input.focus()
+            return
+        self.dismiss(comment)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter after the comment returns to the buttons, still on the safe answer.
+        event.stop()
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "confirm-yes":
+            self.action_confirm()
+        else:
+            self.action_cancel()

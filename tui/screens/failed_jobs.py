@@ -1,0 +1,366 @@
+"""Failed jobs, the home screen: cases with counts, their jobs, one job's detail.
+
+The left pane lists the playbook cases found in the dead and retry sets with how
+many jobs each has; choosing one narrows the table. The table can be narrowed
+further by job class (`k` cycles) and by free text (`/`). The detail pane under the
+table explains the highlighted job: its trainee, its error in one line, the
+playbook's explanation and the fixes on offer (`f`); `e` shows the raw error.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.export_flow import export_failed_jobs
+from tui.failures import explain
+from tui.fix_flow import FixFlow
+from tui.screens.base import TriageScreen
+from tui.screens.text_modal import TextModal
+from tui.views import failed_jobs as view
+from tui.views.text import one_line, short_class
+from tui.widgets.load_state import LoadState
+
+# Fixes that act on one Sidekiq entry rather than on the trainee.
+JOB_FIXES = frozenset({"retry", "delete_job"})
+
+
+class FailedJobsScreen(TriageScreen):
+    SCREEN_TITLE = "Failed jobs"
+    HELP = (
+        "The dead and retry sets by playbook case. Choose a case on the left, "
+        "move through its jobs in the table, and read the highlighted job's "
+        "detail below it: who the trainee is, what DQT answered, what the "
+        "playbook says, and which fixes are on offer."
+    )
+
+    BINDINGS: ClassVar = [
+        Binding(
+            "enter",
+            "open_trainee",
+            "Trainee",
+            id="jobs.open_trainee",
+            tooltip="Open the trainee of the highlighted job",
+        ),
+        Binding(
+            "f",
+            "fix",
+            "Fix",
+            id="jobs.fix",
+            tooltip="Choose one of the fixes on offer for the highlighted job",
+        ),
+        Binding(
+            "r",
+            "retry",
+            "Retry",
+            id="jobs.retry",
+            tooltip="Retry the highlighted job (previewed, then confirmed)",
+        ),
+        Binding(
+            "d",
+            "delete",
+            "Delete",
+            id="jobs.delete",
+            show=False,
+            tooltip="Delete the highlighted job (previewed, then confirmed)",
+        ),
+        Binding(
+            "e",
+            "raw_error",
+            "Raw error",
+            id="jobs.raw_error",
+            tooltip="Show the highlighted job's whole error and entry, with copy",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="jobs.filter",
+            tooltip="Narrow the jobs by free text: name, slug, TRN, jid, error",
+        ),
+        Binding(
+            "k",
+            "next_class",
+            "Class",
+            id="jobs.job_class",
+            show=False,
+            tooltip="Show only one job class; press again for the next",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            id="jobs.export",
+            show=False,
+            tooltip="Write the jobs of the chosen case to a CSV file",
+        ),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="jobs.reload",
+            show=False,
+            tooltip="Read the dead and retry sets again",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear",
+            id="jobs.clear_filter",
+            show=False,
+            tooltip="Clear the free-text filter",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: view.FailedJobsData | None = None
+        self.case = view.ALL_CASES
+        self.job_class = view.ALL_CLASSES
+        self.shown: list[view.JobRow] = []
+        self.fixes = FixFlow(self, self.action_reload)
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="jobs-main"):
+            with Vertical(id="cases-pane"):
+                yield Static("Playbook cases", classes="pane-title")
+                yield OptionList(id="cases")
+            with Vertical(id="jobs-pane"):
+                with Horizontal(id="jobs-filters"):
+                    yield Input(
+                        placeholder="/ filter: name, slug, TRN, jid, error",
+                        id="jobs-filter",
+                    )
+                    yield Static("class: all", id="jobs-class")
+                yield LoadState(id="jobs-load")
+                yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="job-detail"):
+                    yield Static("", id="job-detail-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#jobs-filter", Input).cursor_blink = False
+        table = self.query_one("#jobs", DataTable)
+        table.add_column("Trainee", key="trainee", width=18)
+        table.add_column("Job", key="job", width=13)
+        table.add_column("Error", key="error", width=10)
+        table.add_column("Age", key="age", width=5)
+        table.add_column("#", key="entries", width=2)
+        table.add_column("Slug", key="slug", width=10)
+        table.add_column("Set", key="set", width=8)
+        table.add_column("Summary", key="summary")
+        table.focus()
+        self.action_reload()
+
+    # --- loading ---------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.query_one("#jobs-load", LoadState).loading(
+            "Reading the dead and retry sets…"
+        )
+        self.load()
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        try:
+            data = view.load_failed_jobs(self.triage.connections, now=self.triage.now())
+        except Exception as error:  # noqa: BLE001 - shown in the pane with a retry key
+            service, detail = explain(error, "loading failed jobs")
+            self.app.call_from_thread(self._failed, service, detail)
+            return
+        self.app.call_from_thread(self._show, data)
+
+    def _failed(self, service: str, detail: str) -> None:
+        self.query_one("#jobs-load", LoadState).failed(service, detail)
+
+    def _show(self, data: view.FailedJobsData) -> None:
+        self.data = data
+        self.query_one("#jobs-load", LoadState).ready()
+        cases = self.query_one("#cases", OptionList)
+        cases.clear_options()
+        for case in data.cases:
+            # Figure spaces keep the counts right-aligned (plain ones are trimmed).
+            count = f"{case.count:>4} ".replace(" ", "\u2007")
+            label = Text(count, style="bold")
+            label.append(case.title)
+            cases.add_option(Option(label, id=case.key))
+        keys = [case.key for case in data.cases]
+        if self.case not in keys:
+            self.case = view.ALL_CASES
+        cases.highlighted = keys.index(self.case)
+        if self.job_class not in (view.ALL_CLASSES, *data.job_classes):
+            self.job_class = view.ALL_CLASSES
+        self._fill_table()
+
+    # --- filtering -------------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#cases")
+    def _case_chosen(self, event: OptionList.OptionHighlighted) -> None:
+        chosen = event.option.id or view.ALL_CASES
+        if chosen != self.case:
+            self.case = chosen
+            self._fill_table()
+
+    @on(OptionList.OptionSelected, "#cases")
+    def _case_entered(self) -> None:
+        self.query_one("#jobs", DataTable).focus()
+
+    @on(Input.Changed, "#jobs-filter")
+    def _text_changed(self) -> None:
+        self._fill_table()
+
+    @on(Input.Submitted, "#jobs-filter")
+    def _text_entered(self) -> None:
+        self.query_one("#jobs", DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#jobs-filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#jobs-filter", Input)
+        if box.value:
+            box.value = ""
+        self.query_one("#jobs", DataTable).focus()
+
+    def action_next_class(self) -> None:
+        if self.data is None:
+            return
+        order = [view.ALL_CLASSES, *self.data.job_classes]
+        self.job_class = order[(order.index(self.job_class) + 1) % len(order)]
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        if self.data is None:
+            return
+        text = self.query_one("#jobs-filter", Input).value
+        self.shown = view.filter_rows(
+            self.data.rows, case=self.case, job_class=self.job_class, text=text
+        )
+        shown_class = (
+            "all" if self.job_class == view.ALL_CLASSES else short_class(self.job_class)
+        )
+        self.query_one("#jobs-class", Static).update(f"class: {shown_class} (k)")
+
+        table = self.query_one("#jobs", DataTable)
+        table.clear()
+        for row in self.shown:
+            table.add_row(
+                row.trainee.name,
+                short_class(row.job.job_class),
+                row.error_short,
+                row.age,
+                str(row.entries),
+                row.trainee.slug,
+                row.job.where,
+                one_line(row.classification.error_summary, 120),
+                key=row.key,
+            )
+        self._show_detail()
+
+    # --- the detail pane -------------------------------------------------------------
+
+    def current_row(self) -> view.JobRow | None:
+        table = self.query_one("#jobs", DataTable)
+        if (
+            not self.shown
+            or table.cursor_row < 0
+            or table.cursor_row >= len(self.shown)
+        ):
+            return None
+        return self.shown[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#jobs")
+    def _row_highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#job-detail-text", Static)
+        row = self.current_row()
+        if row is None:
+            empty = "No failed jobs here." if self.data else ""
+            detail.update(empty)
+            return
+        notes = []
+        if self.data and row.trainee.trainee_id is not None:
+            notes = self.data.notes.get(row.trainee.trainee_id, [])
+        text = Text()
+        for label, value in view.detail_lines(row, now=self.triage.now(), notes=notes):
+            text.append(f"{label:>7} ", style="bold")
+            text.append(f"{value}\n")
+        text.append(
+            "f: fixes on offer · e: raw error · enter: the trainee", style="dim"
+        )
+        detail.update(text)
+
+    # --- actions on the highlighted job ----------------------------------------------
+
+    def _row_or_warn(self) -> view.JobRow | None:
+        row = self.current_row()
+        if row is None:
+            self.notify("No job is highlighted.", severity="warning")
+        return row
+
+    def action_open_trainee(self) -> None:
+        row = self._row_or_warn()
+        if row is None:
+            return
+        if row.trainee.trainee_id is None:
+            self.notify(
+                row.trainee.problem or "This job names no trainee.",
+                title="No trainee",
+                severity="warning",
+            )
+            return
+        from tui.screens.trainee import TraineeScreen
+
+        self.app.push_screen(TraineeScreen(row.trainee.trainee_id))
+
+    @on(DataTable.RowSelected, "#jobs")
+    def _row_selected(self) -> None:
+        self.action_open_trainee()
+
+    def action_raw_error(self) -> None:
+        row = self._row_or_warn()
+        if row is not None:
+            title = f"Raw error: {row.job.job_class} {row.job.jid}"
+            self.app.push_screen(TextModal(title, view.raw_error_text(row.job)))
+
+    @staticmethod
+    def _target(name: str, row: view.JobRow) -> str:
+        """Job fixes act on the job (its jid); the others on the trainee (its id)."""
+        if name in JOB_FIXES or row.trainee.trainee_id is None:
+            return row.job.jid or ""
+        return str(row.trainee.trainee_id)
+
+    def action_fix(self) -> None:
+        row = self._row_or_warn()
+        if row is None:
+            return
+        names = list(row.classification.case.fixes)
+        for extra in ("retry", "delete_job"):
+            if extra not in names:
+                names.append(extra)
+        self.fixes.offer(
+            names,
+            lambda name: self._target(name, row),
+            title=f"Fixes for {row.trainee.name}: {row.classification.case.title}",
+        )
+
+    def action_retry(self) -> None:
+        row = self._row_or_warn()
+        if row is not None:
+            self.fixes.start("retry", self._target("retry", row))
+
+    def action_delete(self) -> None:
+        row = self._row_or_warn()
+        if row is not None:
+            self.fixes.start("delete_job", self._target("delete_job", row))
+
+    def action_export(self) -> None:
+        export_failed_jobs(self, None if self.case == view.ALL_CASES else self.case)

@@ -1,0 +1,240 @@
+"""What the two monitor screens (pending TRNs, pending awards) share.
+
+A table of trainees read by the monitors service in a thread worker, a detail
+pane for the highlighted one, a DQT check on demand (async worker, `c`), the
+fixes on offer through the same confirmation as everywhere (`f`), and export.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from tui.failures import explain
+from tui.fix_flow import FixFlow
+from tui.screens.base import TriageScreen
+from tui.widgets.load_state import LoadState
+
+
+class MonitorScreen(TriageScreen):
+    """Subclasses name the columns, load the rows and word the detail."""
+
+    LOADING: ClassVar[str] = "Reading…"
+    EMPTY: ClassVar[str] = "Nobody is waiting."
+    COLUMNS: ClassVar[list[tuple[str, str, int | None]]] = []
+
+    BINDINGS: ClassVar = [
+        Binding(
+            "enter",
+            "open_trainee",
+            "Trainee",
+            id="monitor.open_trainee",
+            tooltip="Open the highlighted trainee",
+        ),
+        Binding(
+            "c",
+            "check_dqt",
+            "Check DQT",
+            id="monitor.check_dqt",
+            tooltip="Ask DQT about the highlighted trainee now (read-only)",
+        ),
+        Binding(
+            "f",
+            "fix",
+            "Fix",
+            id="monitor.fix",
+            tooltip="Choose one of the fixes on offer for the highlighted trainee",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            id="monitor.export",
+            tooltip="Write this list to a CSV file",
+        ),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="monitor.reload",
+            tooltip="Read the list again",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Any] = []
+        self.checks: dict[int, Any] = {}
+        self.fixes = FixFlow(self, self.action_reload)
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="monitor-main"):
+            yield LoadState(id="monitor-load")
+            yield Static("", id="monitor-status")
+            yield DataTable(id="monitor", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="monitor-detail"):
+                yield Static("", id="monitor-detail-text")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#monitor", DataTable)
+        for label, key, width in self.COLUMNS:
+            table.add_column(label, key=key, width=width)
+        table.focus()
+        self.action_reload()
+
+    # --- what subclasses provide -----------------------------------------------------
+
+    def read_rows(self) -> list[Any]:
+        raise NotImplementedError
+
+    def cells(self, row: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def detail(self, row: Any, check: Any | None) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    async def check(self, client: Any, row: Any) -> Any:
+        raise NotImplementedError
+
+    def fix_names(self, row: Any) -> list[str]:
+        raise NotImplementedError
+
+    def fix_target(self, name: str, row: Any) -> str:
+        return str(row.trainee.id)
+
+    def status_line(self, rows: list[Any]) -> str:
+        raise NotImplementedError
+
+    def export(self) -> None:
+        raise NotImplementedError
+
+    # --- loading ---------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.query_one("#monitor-load", LoadState).loading(self.LOADING)
+        self.load()
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        try:
+            rows = self.read_rows()
+        except Exception as error:  # noqa: BLE001 - shown with a retry key
+            service, detail = explain(error, f"loading {self.SCREEN_TITLE}")
+            self.app.call_from_thread(self._failed, service, detail)
+            return
+        self.app.call_from_thread(self._show, rows)
+
+    def _failed(self, service: str, detail: str) -> None:
+        self.query_one("#monitor-load", LoadState).failed(service, detail)
+
+    def _show(self, rows: list[Any]) -> None:
+        self.query_one("#monitor-load", LoadState).ready()
+        self.rows = rows
+        self.query_one("#monitor-status", Static).update(
+            self.status_line(rows) if rows else self.EMPTY
+        )
+        table = self.query_one("#monitor", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(*self.cells(row), key=str(row.trainee.id))
+        self._show_detail()
+
+    # --- detail ----------------------------------------------------------------------
+
+    def current(self) -> Any | None:
+        table = self.query_one("#monitor", DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#monitor")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected, "#monitor")
+    def _selected(self) -> None:
+        self.action_open_trainee()
+
+    def _show_detail(self) -> None:
+        row = self.current()
+        target = self.query_one("#monitor-detail-text", Static)
+        if row is None:
+            target.update("")
+            return
+        text = Text()
+        lines = self.detail(row, self.checks.get(row.trainee.id))
+        width = max(len(label) for label, _ in lines)
+        for label, value in lines:
+            text.append(f"{label:>{width}} ", style="bold")
+            text.append(f"{value}\n")
+        text.append("c: check DQT · f: fixes · enter: the trainee", style="dim")
+        target.update(text)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def _row_or_warn(self) -> Any | None:
+        row = self.current()
+        if row is None:
+            self.notify("No trainee is highlighted.", severity="warning")
+        return row
+
+    def action_open_trainee(self) -> None:
+        row = self._row_or_warn()
+        if row is not None:
+            from tui.screens.trainee import TraineeScreen
+
+            self.app.push_screen(TraineeScreen(row.trainee.id))
+
+    def action_check_dqt(self) -> None:
+        row = self._row_or_warn()
+        if row is not None:
+            self.notify(f"Asking DQT about {row.trainee.short_name}…", timeout=2)
+            self.ask_dqt(row)
+
+    @work(exclusive=True, group="dqt")
+    async def ask_dqt(self, row: Any) -> None:
+        from dqt.client import DqtClient
+
+        app = self.triage
+        connections = app.connections
+        try:
+            async with DqtClient(
+                connections.dqt_api_url,
+                connections.dqt_api_key or "",
+                timeout=app.settings.triage_dqt_timeout_seconds,
+            ) as client:
+                result = await self.check(client, row)
+        except Exception as error:  # noqa: BLE001 - the service words its own failures
+            service, detail = explain(error, "asking DQT")
+            self.notify(
+                f"{service} did not answer: {detail}. Press c to try again.",
+                title="DQT",
+                severity="error",
+            )
+            return
+        self.checks[row.trainee.id] = result
+        severity = (
+            "error" if result.outcome in ("unavailable", "error") else "information"
+        )
+        self.notify(
+            result.message, title=f"DQT: {row.trainee.short_name}", severity=severity
+        )  # type: ignore[arg-type]
+        self._show_detail()
+
+    def action_fix(self) -> None:
+        row = self._row_or_warn()
+        if row is not None:
+            self.fixes.offer(
+                self.fix_names(row),
+                lambda name: self.fix_target(name, row),
+                title=f"Fixes for {row.trainee.short_name}",
+            )
+
+    def action_export(self) -> None:
+        self.export()

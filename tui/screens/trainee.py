@@ -1,0 +1,427 @@
+"""One trainee: Register beside DQT, the record, the audit timeline, jobs and fixes.
+
+Three loads run side by side, each in its own worker: the record and timeline
+(PostgreSQL), the trainee's jobs (Redis) and the DQT comparison (HTTP, async).
+Whichever fails says so in its own tab with the key that tries again; the others
+are still shown. Escape cancels what is still loading, then goes back.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from tui.failures import explain
+from tui.fix_flow import FixFlow, registry
+from tui.screens.base import TriageScreen
+from tui.screens.text_modal import TextModal
+from tui.views import trainee as view
+from tui.views.failed_jobs import raw_error_text
+from tui.views.text import short_class
+from tui.widgets.load_state import LoadState
+
+TABS = ("tab-compare", "tab-record", "tab-timeline", "tab-jobs", "tab-fixes")
+
+
+class TraineeScreen(TriageScreen):
+    SCREEN_TITLE = "Trainee"
+    HELP = (
+        "One trainee. 'Register / DQT' puts Register's values beside DQT's, field "
+        "by field, with each difference marked ✗ and worded. 'Record' is "
+        "Register's record in plain words; 'Timeline' its audit trail, newest "
+        "first, with comments; 'Jobs' its Sidekiq entries; 'Fixes' the fixes that "
+        "apply. Numbers 1 to 5 switch tabs."
+    )
+
+    BINDINGS: ClassVar = [
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="trainee.back",
+            tooltip="Cancel what is still loading, else go back",
+        ),
+        Binding(
+            "f",
+            "fix",
+            "Fixes",
+            id="trainee.fix",
+            tooltip="Choose one of the fixes that apply to this trainee",
+        ),
+        Binding(
+            "g",
+            "retry_dqt",
+            "Ask DQT",
+            id="trainee.retry_dqt",
+            tooltip="Ask DQT again and compare with Register",
+        ),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="trainee.reload",
+            tooltip="Read the record, timeline, jobs and DQT again",
+        ),
+        Binding(
+            "r",
+            "retry_job",
+            "Retry job",
+            id="trainee.retry_job",
+            show=False,
+            tooltip="Retry the job highlighted in the Jobs tab",
+        ),
+        Binding(
+            "d",
+            "delete_job",
+            "Delete job",
+            id="trainee.delete_job",
+            show=False,
+            tooltip="Delete the job highlighted in the Jobs tab",
+        ),
+        Binding(
+            "e",
+            "raw_error",
+            "Raw error",
+            id="trainee.raw_error",
+            show=False,
+            tooltip="Whole error and entry of the job highlighted in the Jobs tab",
+        ),
+        Binding(
+            "1",
+            "tab('tab-compare')",
+            "Register / DQT",
+            id="trainee.tab_compare",
+            show=False,
+            tooltip="Show Register beside DQT",
+        ),
+        Binding(
+            "2",
+            "tab('tab-record')",
+            "Record",
+            id="trainee.tab_record",
+            show=False,
+            tooltip="Show Register's record in plain words",
+        ),
+        Binding(
+            "3",
+            "tab('tab-timeline')",
+            "Timeline",
+            id="trainee.tab_timeline",
+            show=False,
+            tooltip="Show the audit timeline, newest first",
+        ),
+        Binding(
+            "4",
+            "tab('tab-jobs')",
+            "Jobs",
+            id="trainee.tab_jobs",
+            show=False,
+            tooltip="Show this trainee's Sidekiq entries",
+        ),
+        Binding(
+            "5",
+            "tab('tab-fixes')",
+            "Fixes tab",
+            id="trainee.tab_fixes",
+            show=False,
+            tooltip="Show the fixes that apply",
+        ),
+    ]
+
+    def __init__(self, trainee_id: int) -> None:
+        super().__init__()
+        self.trainee_id = trainee_id
+        self.data: view.TraineeData | None = None
+        self.jobs: view.TraineeJobs | None = None
+        self.fix_names: list[str] = []
+        self.fixes = FixFlow(self, self.action_reload)
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(f"Trainee {self.trainee_id}", id="trainee-heading")
+        yield LoadState(id="trainee-load")
+        with TabbedContent(id="trainee-tabs", initial="tab-compare"):
+            with (
+                TabPane("1 Register / DQT", id="tab-compare"),
+                Horizontal(id="compare-main"),
+            ):
+                with VerticalScroll(id="compare-record"):
+                    yield Static("", id="compare-record-text")
+                with VerticalScroll(id="compare-side"):
+                    yield Static("Asking DQT…", id="compare-headline")
+                    yield LoadState(id="compare-load")
+                    yield DataTable(id="compare", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="compare-notes")
+            with TabPane("2 Record", id="tab-record"), VerticalScroll():
+                yield Static("", id="record-text")
+            with TabPane("3 Timeline", id="tab-timeline"), VerticalScroll():
+                yield Static("", id="timeline-text")
+            with TabPane("4 Jobs", id="tab-jobs"):
+                yield LoadState(id="tjobs-load")
+                yield DataTable(
+                    id="trainee-jobs", cursor_type="row", zebra_stripes=True
+                )
+                yield Static("", id="tjobs-notes")
+            with TabPane("5 Fixes", id="tab-fixes"):
+                yield OptionList(id="trainee-fixes")
+
+    def on_mount(self) -> None:
+        compare = self.query_one("#compare", DataTable)
+        compare.add_column("Field", key="field", width=16)
+        compare.add_column("Register", key="register", width=14)
+        compare.add_column("DQT", key="dqt", width=14)
+        compare.add_column("", key="mark", width=1)
+        compare.add_column("Note", key="note")
+        jobs = self.query_one("#trainee-jobs", DataTable)
+        jobs.add_column("Job", key="job", width=22)
+        jobs.add_column("Case", key="case", width=26)
+        jobs.add_column("Age", key="age", width=5)
+        jobs.add_column("Error", key="error")
+        self.action_reload()
+
+    # --- loading ---------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.query_one("#trainee-load", LoadState).loading("Reading Register…")
+        self.query_one("#tjobs-load", LoadState).loading("Reading Sidekiq…")
+        self.load_record()
+        self.load_jobs()
+
+    @work(thread=True, exclusive=True, group="record")
+    def load_record(self) -> None:
+        app = self.triage
+        try:
+            data = view.load_trainee_data(
+                app.connections, self.trainee_id, today=app.today()
+            )
+            institutions = view.institution_ukprns(app.institutions_path())
+        except Exception as error:  # noqa: BLE001 - shown with a retry key
+            service, detail = explain(error, f"loading trainee {self.trainee_id}")
+            app.call_from_thread(self._record_failed, service, detail)
+            return
+        app.call_from_thread(self._show_record, data, institutions)
+
+    def _record_failed(self, service: str, detail: str) -> None:
+        self.query_one("#trainee-load", LoadState).failed(service, detail)
+        self.query_one("#compare-headline", Static).update(
+            "Register's record could not be read, so DQT was not asked."
+        )
+
+    def _show_record(self, data: view.TraineeData | None, institutions: dict) -> None:
+        load = self.query_one("#trainee-load", LoadState)
+        if data is None:
+            load.failed("PostgreSQL", f"no trainee with id {self.trainee_id}")
+            return
+        load.ready()
+        self.data = data
+        record = data.record
+        self.query_one("#trainee-heading", Static).update(
+            Text(view.heading(record), style="bold")
+        )
+
+        text = _lines_text(view.record_lines(record, institutions=institutions))
+        self.query_one("#record-text", Static).update(text)
+        self.query_one("#compare-record-text", Static).update(text)
+
+        timeline = Text()
+        for when, what, detail in view.timeline_lines(data.timeline):
+            timeline.append(f"{when}  ", style="bold")
+            timeline.append(f"{what}\n")
+            for line in detail.splitlines():
+                timeline.append(f"    {line}\n", style="dim")
+        self.query_one("#timeline-text", Static).update(
+            timeline if data.timeline else "No audits for this trainee."
+        )
+        self._show_fixes()
+        self.compare()
+
+    @work(thread=True, exclusive=True, group="jobs")
+    def load_jobs(self) -> None:
+        app = self.triage
+        try:
+            jobs = view.load_trainee_jobs(
+                app.connections, self.trainee_id, now=app.now()
+            )
+        except Exception as error:  # noqa: BLE001 - shown with a retry key
+            service, detail = explain(
+                error, f"reading jobs of trainee {self.trainee_id}"
+            )
+            app.call_from_thread(self._jobs_failed, service, detail)
+            return
+        app.call_from_thread(self._show_jobs, jobs)
+
+    def _jobs_failed(self, service: str, detail: str) -> None:
+        self.query_one("#tjobs-load", LoadState).failed(service, detail)
+
+    def _show_jobs(self, jobs: view.TraineeJobs) -> None:
+        self.query_one("#tjobs-load", LoadState).ready()
+        self.jobs = jobs
+        table = self.query_one("#trainee-jobs", DataTable)
+        table.clear()
+        for index, item in enumerate(jobs.jobs):
+            table.add_row(
+                view.job_label(item),
+                item.case_title,
+                item.age,
+                item.error,
+                key=f"{index}:{item.job.jid}",
+            )
+        notes = "\n".join(jobs.notes) if jobs.jobs else "No Sidekiq entries."
+        self.query_one("#tjobs-notes", Static).update(notes)
+        self.query_one("#trainee-tabs", TabbedContent).get_tab(
+            "tab-jobs"
+        ).label = f"4 Jobs ({len(jobs.jobs)})"
+        self._show_fixes()
+
+    # --- DQT -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="dqt")
+    async def compare(self) -> None:
+        if self.data is None:
+            return
+        load = self.query_one("#compare-load", LoadState)
+        load.loading("Asking DQT…")
+        self.query_one("#compare-headline", Static).update("Asking DQT…")
+        app = self.triage
+        try:
+            comparison = await _compare(app, self.data.record)
+        except Exception as error:  # noqa: BLE001 - the service should not raise; guard
+            service, detail = explain(error, f"comparing trainee {self.trainee_id}")
+            load.failed(service, detail, retry_key="g")
+            self.query_one("#compare-headline", Static).update(
+                Text(
+                    "DQT side unavailable; Register's record is shown beside.",
+                    style="bold",
+                )
+            )
+            return
+        shown = view.comparison_view(comparison)
+        table = self.query_one("#compare", DataTable)
+        table.clear()
+        for row in shown.rows:
+            mark = Text(row.mark, style="bold red" if row.mark == "✗" else "green")
+            table.add_row(row.label, row.register, row.dqt, mark, row.note)
+        headline = Text(shown.headline, style="bold")
+        self.query_one("#compare-headline", Static).update(headline)
+        if shown.failed:
+            load.failed("DQT", shown.headline, retry_key="g")
+        else:
+            load.ready()
+        notes = [
+            f"✗ {row.label}: {row.note}"
+            for row in shown.rows
+            if row.mark == "✗" and row.note
+        ]
+        self.query_one("#compare-notes", Static).update("\n".join(notes))
+
+    def action_retry_dqt(self) -> None:
+        if self.data is None:
+            self.notify("Register's record is not loaded yet.", severity="warning")
+            return
+        self.compare()
+
+    # --- fixes -----------------------------------------------------------------------
+
+    def _show_fixes(self) -> None:
+        if self.data is None:
+            return
+        fixes = registry()
+        self.fix_names = [
+            name
+            for name in view.fixes_that_apply(self.data.record, self.jobs)
+            if name in fixes
+        ]
+        options = self.query_one("#trainee-fixes", OptionList)
+        options.clear_options()
+        for name in self.fix_names:
+            fix = fixes[name]
+            label = Text(fix.title or name, style="bold")
+            if fix.description:
+                label.append(f"\n{fix.description}", style="dim")
+            options.add_option(Option(label, id=name))
+
+    @on(OptionList.OptionSelected, "#trainee-fixes")
+    def _fix_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.fixes.start(event.option.id, str(self.trainee_id))
+
+    def action_fix(self) -> None:
+        if self.data is None:
+            self.notify("Register's record is not loaded yet.", severity="warning")
+            return
+        self.fixes.offer(
+            self.fix_names,
+            lambda _name: str(self.trainee_id),
+            title=f"Fixes for {self.data.record.full_name}",
+        )
+
+    def _highlighted_job(self) -> view.TraineeJob | None:
+        table = self.query_one("#trainee-jobs", DataTable)
+        if not self.jobs or not self.jobs.jobs:
+            self.notify("This trainee has no jobs.", severity="warning")
+            return None
+        index = max(0, min(table.cursor_row, len(self.jobs.jobs) - 1))
+        return self.jobs.jobs[index]
+
+    def action_retry_job(self) -> None:
+        item = self._highlighted_job()
+        if item is not None:
+            self.fixes.start("retry", item.job.jid or "")
+
+    def action_delete_job(self) -> None:
+        item = self._highlighted_job()
+        if item is not None:
+            self.fixes.start("delete_job", item.job.jid or "")
+
+    def action_raw_error(self) -> None:
+        item = self._highlighted_job()
+        if item is not None:
+            title = f"Raw error: {short_class(item.job.job_class)} {item.job.jid}"
+            self.app.push_screen(TextModal(title, raw_error_text(item.job)))
+
+    # --- moving ----------------------------------------------------------------------
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#trainee-tabs", TabbedContent).active = tab
+
+    def action_back(self) -> None:
+        running = [w for w in self.workers if w.is_running]
+        if running:
+            for worker in running:
+                worker.cancel()
+            self.query_one("#compare-load", LoadState).failed(
+                "DQT", "cancelled", retry_key="g"
+            )
+            self.notify("Stopped loading.", timeout=3)
+            return
+        self.dismiss()
+
+
+def _lines_text(lines: list[tuple[str, str]]) -> Text:
+    text = Text()
+    width = max((len(label) for label, _ in lines), default=0)
+    for label, value in lines:
+        text.append(f"{label:>{width}} ", style="bold")
+        text.append(f"{value}\n")
+    return text
+
+
+async def _compare(app, record):  # type: ignore[no-untyped-def]
+    """Register beside DQT through the comparison service and the DQT client."""
+    from dqt.client import DqtClient
+    from services.comparison import compare_trainee
+
+    connections = app.connections
+    async with DqtClient(
+        connections.dqt_api_url,
+        connections.dqt_api_key or "",
+        timeout=app.settings.triage_dqt_timeout_seconds,
+        requests_per_minute=app.settings.triage_dqt_requests_per_minute,
+    ) as client:
+        return await compare_trainee(record, client, today=app.today())

@@ -1,0 +1,46 @@
+"""Small wording helpers shared by the views."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+
+def one_line(text: str | None, limit: int = 160) -> str:
+    """Any text as one line: newlines collapsed, cut with an ellipsis at `limit`."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def short_class(job_class: str | None) -> str:
+    """`Dqt::UpdateTraineeJob` → `UpdateTrainee`: the part that differs."""
+    if not job_class:
+        return "(unknown)"
+    name = job_class.rsplit("::", 1)[-1]
+    return name[:-3] if name.endswith("Job") and len(name) > 3 else name
+
+
+def days_ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "?"
+    days = (now - moment).days
+    return "today" if days <= 0 else f"{days}d"
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """ "today", "yesterday" or "12 days ago"."""
+    if moment is None:
+        return "at an unknown time"
+    days = (now - moment).days
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def day_text(value: date | datetime | None) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return value.isoformat()

@@ -1,0 +1,295 @@
+"""The trainee screen's data: the Register record in plain words, the timeline, the
+trainee's jobs, the Register / DQT comparison and the fixes that apply.
+
+Each part is loaded on its own so that one service being down leaves the others
+shown: PostgreSQL gives the record and the timeline, Redis the jobs, DQT the
+comparison.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from services import playbook
+from services.register import enums
+from tui.views.text import day_text, days_ago, one_line, short_class
+
+if TYPE_CHECKING:
+    from services.register.trainees import TraineeRecord
+    from services.sidekiq.jobs import FailedJob
+    from triage.runtime import Connections
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TraineeData:
+    """What PostgreSQL gives: the record and the audit timeline."""
+
+    record: TraineeRecord
+    timeline: list[Any]
+
+
+@dataclass(frozen=True)
+class TraineeJob:
+    job: FailedJob
+    case_key: str
+    case_title: str
+    fixes: tuple[str, ...]
+    error: str
+    age: str
+
+
+@dataclass(frozen=True)
+class TraineeJobs:
+    jobs: list[TraineeJob]
+    notes: list[str] = field(default_factory=list)
+
+
+# --- PostgreSQL ----------------------------------------------------------------------
+
+
+def load_trainee_data(
+    connections: Connections, trainee_id: int, *, today: date
+) -> TraineeData | None:
+    from services.register.audits import trainee_timeline
+    from services.register.trainees import load_trainee
+
+    with connections.engine.connect() as conn:
+        record = load_trainee(conn, trainee_id=trainee_id, today=today)
+        if record is None:
+            return None
+        timeline = trainee_timeline(conn, trainee_id)
+    return TraineeData(record, list(timeline))
+
+
+def institution_ukprns(institutions_path: Path | None) -> dict[str, Any]:
+    """Degree institutions by id, or {} when no list is configured or readable."""
+    from services.fixes.institutions import InstitutionsUnavailable, load_institutions
+
+    try:
+        return dict(load_institutions(institutions_path))
+    except InstitutionsUnavailable as error:
+        log.info("degree institutions list not used: %s", error)
+        return {}
+
+
+def heading(record: TraineeRecord) -> str:
+    parts = [record.full_name]
+    if record.trn:
+        parts.append(f"TRN {record.trn}")
+    parts.append(record.state_label)
+    parts.append(f"slug {record.slug}")
+    if record.discarded:
+        parts.append("DELETED in Register")
+    return " · ".join(parts)
+
+
+def record_lines(
+    record: TraineeRecord, *, institutions: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """Register's record in plain words, as (label, value) lines."""
+    columns = record.columns
+    lines = [
+        ("Name", record.full_name),
+        ("State", record.state_label),
+        ("Route", f"{record.route_label} ({record.award_type})"),
+        ("TRN", record.trn or "none yet"),
+        ("Born", day_text(record.date_of_birth)),
+        ("Email", record.email or "not set"),
+    ]
+    provider = record.provider
+    if provider is not None:
+        lines.append(
+            ("Provider", f"{provider.name} (UKPRN {provider.ukprn or 'none'})")
+        )
+    else:
+        lines.append(("Provider", "none"))
+    lines += [
+        ("ITT start", day_text(columns.get("itt_start_date"))),
+        ("ITT end", day_text(columns.get("itt_end_date"))),
+        ("Submitted", day_text(columns.get("submitted_for_trn_at"))),
+        ("Recommended", day_text(columns.get("recommended_for_award_at"))),
+        ("Awarded", day_text(columns.get("awarded_at"))),
+    ]
+    if columns.get("withdraw_date"):
+        lines.append(("Withdrawn", day_text(columns.get("withdraw_date"))))
+    if columns.get("defer_date"):
+        lines.append(("Deferred", day_text(columns.get("defer_date"))))
+    if record.discarded:
+        lines.append(("Deleted", day_text(record.discarded_at)))
+
+    request = record.trn_request
+    if request is not None:
+        waiting = request.days_waiting
+        wait = f", {waiting} days waiting" if waiting is not None else ""
+        lines.append(
+            ("TRN request", f"{request.state_label}{wait} ({request.request_id})")
+        )
+    else:
+        lines.append(("TRN request", "none"))
+
+    for number, degree in enumerate(record.degrees, start=1):
+        label = "Degree" if number == 1 else f"Degree {number}"
+        found = institutions.get(degree.institution_uuid or "")
+        ukprn = getattr(found, "ukprn", None)
+        where = degree.institution or "no institution"
+        where += f" (UKPRN {ukprn})" if ukprn else " (UKPRN not in the list)"
+        kind = degree.type_name or "degree"
+        year = degree.graduation_year or "?"
+        sent = ", sent to DQT" if number == 1 else ""
+        lines.append((label, f"{kind}, {degree.subject or '?'}, {year}: {where}{sent}"))
+    if not record.degrees:
+        lines.append(("Degree", "none"))
+    return lines
+
+
+def timeline_lines(entries: list[Any]) -> list[tuple[str, str, str]]:
+    """(when, what, detail) for each timeline event, newest first."""
+    shown = []
+    ordered = sorted(entries, key=lambda e: e.at or datetime.min, reverse=True)
+    for entry in ordered:
+        when = f"{entry.at:%Y-%m-%d %H:%M}" if entry.at else "?"
+        who = entry.username or "unknown user"
+        what = f"{entry.title} — {who}"
+        if not entry.shown_in_register:
+            what += f" (hidden in Register: {entry.hidden_reason})"
+        details = list(entry.lines)
+        if entry.comment:
+            details.append(f"comment: {one_line(entry.comment, 300)}")
+        shown.append((when, what, "\n".join(details)))
+    return shown
+
+
+# --- Redis ---------------------------------------------------------------------------
+
+
+def load_trainee_jobs(
+    connections: Connections, trainee_id: int, *, now: datetime
+) -> TraineeJobs:
+    """This trainee's entries in the dead, retry and schedule sets and the queues."""
+    from services.sidekiq.reader import read_snapshot
+    from services.sidekiq.resolve import group_by_trainee, resolve_jobs
+
+    snapshot = read_snapshot(connections.redis, include_queues=True)
+    jobs = snapshot.all_jobs
+    resolutions = resolve_jobs(connections.engine, jobs)
+    mine: list[FailedJob] = []
+    for group in group_by_trainee(jobs, resolutions):
+        if group.trainee_id == trainee_id:
+            mine = list(group.jobs)
+            break
+    rows = []
+    for job in mine:
+        found = playbook.classify(job)
+        moment = job.last_failure_at or job.score_time or job.enqueued_at
+        rows.append(
+            TraineeJob(
+                job=job,
+                case_key=found.key,
+                case_title=found.case.title,
+                fixes=found.case.fixes,
+                error=one_line(found.error_summary, 200),
+                age=days_ago(moment, now),
+            )
+        )
+    return TraineeJobs(rows, playbook.trainee_notes(mine))
+
+
+def job_label(item: TraineeJob) -> str:
+    return f"{short_class(item.job.job_class)} ({item.job.where})"
+
+
+# --- the fixes that apply ------------------------------------------------------------
+
+# Fixes offered by the trainee's state, beside those of its jobs' playbook cases.
+_BY_STATE: dict[enums.TraineeState, tuple[str, ...]] = {
+    enums.TraineeState.submitted_for_trn: (
+        "record_trn",
+        "restart_trn_polling",
+        "reregister_for_trn",
+    ),
+    enums.TraineeState.recommended_for_award: ("award_on_register",),
+    enums.TraineeState.withdrawn: ("unwithdraw",),
+    enums.TraineeState.awarded: ("reverse_award",),
+}
+_ALWAYS = ("edit_field", "align_date_of_birth", "change_route", "degree_ukprn_lookup")
+# Fixes that act on one job: offered from the jobs table, not here.
+JOB_FIXES = frozenset({"retry", "delete_job"})
+
+
+def fixes_that_apply(record: TraineeRecord, jobs: TraineeJobs | None) -> list[str]:
+    names: list[str] = []
+    if jobs is not None:
+        if playbook.needs_ordered_retry([item.job for item in jobs.jobs]):
+            names.append("ordered_retry")
+        for item in jobs.jobs:
+            names += [name for name in item.fixes if name not in JOB_FIXES]
+    state = record.state_member
+    if state is not None:
+        names += _BY_STATE.get(state, ())
+    names += _ALWAYS
+    return list(dict.fromkeys(names))
+
+
+# --- DQT -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    register: str
+    dqt: str
+    mark: str  # "✓", "✗" or "" when it cannot be compared
+    note: str
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    outcome: str
+    headline: str
+    rows: list[ComparisonRow]
+    failed: bool  # DQT did not answer: the pane offers a retry
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def comparison_view(comparison: Any) -> ComparisonView:
+    """The service's comparison as rows: field, Register, DQT, mark, note."""
+    rows = []
+    for item in getattr(comparison, "fields", []):
+        matches = item.matches
+        mark = "" if matches is None else ("✓" if matches else "✗")
+        rows.append(
+            ComparisonRow(
+                item.label, _text(item.register), _text(item.dqt), mark, item.note or ""
+            )
+        )
+    outcome = str(getattr(comparison, "outcome", "unknown"))
+    failed = outcome == "dqt_unavailable"
+    headline = str(getattr(comparison, "summary", "") or "")
+    if not headline:
+        if failed:
+            headline = f"DQT did not answer: {getattr(comparison, 'error', '')}"
+        elif outcome == "found":
+            count = sum(1 for row in rows if row.mark == "✗")
+            headline = (
+                f"{count} difference{'s' if count != 1 else ''} with DQT"
+                if count
+                else "Register and DQT agree"
+            )
+        else:
+            headline = outcome.replace("_", " ")
+    return ComparisonView(outcome, headline, rows, failed)
