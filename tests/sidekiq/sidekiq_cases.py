@@ -1,0 +1,117 @@
+"""Inputs for the Sidekiq tests, used as they are.
+
+- Payloads real Sidekiq 6.4.1 wrote (`sidekiq-6.4/`): read from `../shared/cases/`
+  beside the clone when it is there, else from the copy under `data/`.
+- The members given in the public bug reports (B01 ... B09), extracted verbatim
+  from `../shared/cases/public-reports.md` into `data/public-reports-members.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+
+from services.register import schema
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+SHARED_CAPTURES = ROOT.parent / "shared" / "cases" / "sidekiq-6.4"
+LOCAL_CAPTURES = HERE / "data" / "sidekiq-6.4"
+CAPTURES = SHARED_CAPTURES if SHARED_CAPTURES.is_dir() else LOCAL_CAPTURES
+
+
+def capture(folder: str, name: str) -> list[dict[str, Any]]:
+    """Entries of one captured file: `{score, score_raw, payload_string}` or lists."""
+    return json.loads((CAPTURES / folder / f"{name}.json").read_text())
+
+
+def retry_all_report() -> dict[str, Any]:
+    path = CAPTURES / "captured-app-options-after-retry" / "retry_all_report.json"
+    return json.loads(path.read_text())
+
+
+def report_members(case: str) -> list[str]:
+    data = json.loads((HERE / "data" / "public-reports-members.json").read_text())
+    return list(data[case])
+
+
+def load_capture(redis: Any, folder: str) -> None:
+    """Put a captured state into Redis exactly: ZADD with the raw score, RPUSH."""
+    for name in ("retry", "dead", "schedule"):
+        for entry in capture(folder, name):
+            redis.execute_command(
+                "ZADD", name, entry["score_raw"], entry["payload_string"].encode()
+            )
+    queue = capture(folder, "queue_dqt")
+    for entry in queue:
+        redis.rpush("queue:dqt", entry["payload_string"].encode())
+    if queue:
+        redis.sadd("queues", "dqt")
+
+
+def zadd_raw(redis: Any, key: str, member: str | bytes, score: float) -> None:
+    raw = member.encode() if isinstance(member, str) else member
+    redis.zadd(key, {raw: score})
+
+
+def add_provider(engine: Engine, provider_id: int = 1, name: str = "Oak SCITT") -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(schema.providers).values(
+                id=provider_id,
+                name=name,
+                ukprn="10000001",
+                code="1AB",
+                created_at="2023-01-01T00:00:00",
+                updated_at="2023-01-01T00:00:00",
+            )
+        )
+
+
+def add_trainee(engine: Engine, trainee_id: int, **values: Any) -> None:
+    row = {
+        "id": trainee_id,
+        "slug": f"slug{trainee_id:020d}",
+        "first_names": "Ada",
+        "last_name": f"Trainee{trainee_id}",
+        "provider_id": 1,
+        "state": 2,
+        "trn": f"{2000000 + trainee_id}",
+        "training_route": 1,
+        "created_at": "2023-01-01T00:00:00",
+        "updated_at": "2023-01-01T00:00:00",
+    }
+    row.update(values)
+    with engine.begin() as connection:
+        connection.execute(insert(schema.trainees).values(**row))
+
+
+def add_trn_request(engine: Engine, request_id: int, trainee_id: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(schema.dqt_trn_requests).values(
+                id=request_id,
+                trainee_id=trainee_id,
+                request_id=f"00000000-0000-4000-8000-{request_id:012d}",
+                state=0,
+                created_at="2023-01-01T00:00:00",
+                updated_at="2023-01-01T00:00:00",
+            )
+        )
+
+
+def b01_member(number: int) -> str:
+    """B01's member with jid suffix, trainee id and job_id varied as it says."""
+    member = report_members("B01")[0]
+    return (
+        member.replace("b01000000000000000000001", f"b01000000000000000000{number:03d}")
+        .replace("Trainee/101", f"Trainee/{100 + number}")
+        .replace(
+            "0b010000-0000-4000-8000-000000000101",
+            f"0b010000-0000-4000-8000-000000000{100 + number}",
+        )
+    )
