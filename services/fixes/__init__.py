@@ -25,6 +25,7 @@ from services.fixes.base import (
 from services.fixes.change_route import ChangeRoute
 from services.fixes.degree_ukprn_lookup import DegreeUkprnLookup
 from services.fixes.edit_field import EditField
+from services.fixes.record_trn import RecordTrn
 from services.fixes.reverse_award import ReverseAward
 from services.fixes.unwithdraw import Unwithdraw
 
@@ -38,6 +39,7 @@ FIXES: dict[str, Fix] = {
         Unwithdraw(),
         ReverseAward(),
         DegreeUkprnLookup(),
+        RecordTrn(),
     )
 }
 

@@ -32,7 +32,7 @@ from services.fixes.rows import (
 )
 from services.journal import JournalEntry
 from services.register.audits import write_trainee_audit
-from services.register.schema import trainees
+from services.register.schema import metadata, trainees
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,7 @@ def _apply(
         )
 
     done = [f"database: {change.describe()}" for change in preview.db_changes]
+    done += [f"database: {write.describe()}" for write in preview.related_writes]
     if audit_ids:
         done.append(f"audit row {', '.join(map(str, audit_ids))} written")
 
@@ -168,10 +169,11 @@ def _database_step(
                 differences,
             )
 
+        now = ctx.now_naive_utc()
+        _write_related(conn, preview, now)
         if not preview.db_changes or row is None:
             return []
 
-        now = ctx.now_naive_utc()
         values = {change.column: change.new for change in preview.db_changes}
         conn.execute(
             update(trainees)
@@ -191,6 +193,24 @@ def _database_step(
             now=now,
         )
         return [audit_id]
+
+
+def _write_related(conn: Any, preview: Preview, now: Any) -> None:
+    """Related rows' columns, each only if it still holds the previewed value."""
+    for write in preview.related_writes:
+        table = metadata.tables[write.table]
+        column = table.c[write.column]
+        done = conn.execute(
+            update(table)
+            .where(table.c.id == write.row_id, column == write.old)
+            .values({write.column: write.new, "updated_at": now})
+        )
+        if done.rowcount != 1:
+            raise _Refusal(
+                f"refused: {write.table} {write.row_id} {write.column} changed "
+                "since the preview. Preview again.",
+                [f"{write.table} {write.row_id} {write.column} changed"],
+            )
 
 
 def _journal(ctx: FixContext, preview: Preview, outcome: Outcome, comment: str) -> None:

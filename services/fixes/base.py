@@ -97,6 +97,31 @@ class FieldChange:
         }
 
 
+@dataclass(frozen=True)
+class RowWrite:
+    """One column of a related row (not the trainee), e.g. the TRN request's state.
+
+    Written in the same transaction as the trainee's changes, only if the column
+    still holds `old`; not audited, like Register (those tables are not audited).
+    """
+
+    table: str
+    row_id: int
+    column: str
+    old: Any
+    new: Any
+    old_label: str = ""
+    new_label: str = ""
+
+    def describe(self) -> str:
+        old = self.old_label or display_value(self.column, self.old)
+        new = self.new_label or display_value(self.column, self.new)
+        return f"{self.table} {self.row_id} {self.column}: {old} -> {new}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "id": self.row_id, "change": self.describe()}
+
+
 RedisChangeKind = Literal["retry", "delete", "enqueue"]
 
 
@@ -166,6 +191,8 @@ class Preview:
     fingerprint: Fingerprint
     db_changes: tuple[FieldChange, ...] = ()
     redis_changes: tuple[RedisChange, ...] = ()
+    # Columns of other rows written in the same transaction (see RowWrite).
+    related_writes: tuple[RowWrite, ...] = ()
     dqt_calls: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     blocked: str | None = None
@@ -183,7 +210,7 @@ class Preview:
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.db_changes or self.redis_changes)
+        return bool(self.db_changes or self.redis_changes or self.related_writes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -193,6 +220,7 @@ class Preview:
             "summary": self.summary,
             "db_changes": [change.to_dict() for change in self.db_changes],
             "redis_changes": [change.to_dict() for change in self.redis_changes],
+            "related_writes": [write.to_dict() for write in self.related_writes],
             "dqt_calls": list(self.dqt_calls),
             "warnings": list(self.warnings),
             "blocked": self.blocked,
