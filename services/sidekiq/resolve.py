@@ -37,6 +37,7 @@ ResolutionStatus = Literal[
     "trn_request_gone",
     "no_target",
     "other_model",
+    "not_checked",
 ]
 
 
@@ -109,6 +110,8 @@ class Resolution:
             return f"TRN request {target.id}: row gone"
         if self.status == "other_model" and target:
             return f"points at {target}, not a trainee"
+        if self.status == "not_checked" and target:
+            return f"{target} (not checked: no database)"
         return "no record argument"
 
 
@@ -265,7 +268,12 @@ def resolution_of(
     target = job.target
     if target is None:
         return NO_TARGET
-    return resolutions.get(target) or Resolution("other_model", target)
+    found = resolutions.get(target)
+    if found is not None:
+        return found
+    if target.model == TRAINEE_MODEL or target.model in TRN_REQUEST_MODELS:
+        return Resolution("not_checked", target)
+    return Resolution("other_model", target)
 
 
 # --- one trainee's jobs together --------------------------------------------------
