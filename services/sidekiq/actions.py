@@ -131,7 +131,10 @@ class ActionReport:
         skipped = [o for o in self.outcomes if o.outcome == "skipped"]
         if skipped:
             reasons = Counter(o.detail.split(":", 1)[0] for o in skipped)
-            why = ", ".join(f"{n} {reason}" for reason, n in reasons.items())
+            if len(reasons) == 1:
+                why = next(iter(reasons))
+            else:
+                why = ", ".join(f"{n} {reason}" for reason, n in reasons.items())
             parts.append(f"{len(skipped)} skipped ({why})")
         return ", ".join(parts) or "nothing to do"
 
