@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from services.fixes.align_date_of_birth import AlignDateOfBirth
 from services.fixes.apply import apply, journal_preview
+from services.fixes.award_on_register import AwardOnRegister
 from services.fixes.base import (
     Fix,
     FixContext,
@@ -25,8 +27,11 @@ from services.fixes.base import (
 from services.fixes.change_route import ChangeRoute
 from services.fixes.degree_ukprn_lookup import DegreeUkprnLookup
 from services.fixes.edit_field import EditField
+from services.fixes.ordered_retry import OrderedRetry
 from services.fixes.record_trn import RecordTrn
 from services.fixes.reverse_award import ReverseAward
+from services.fixes.single_job import DeleteJob, RetryJob
+from services.fixes.trn_polling import ReregisterForTrn, RestartTrnPolling
 from services.fixes.unwithdraw import Unwithdraw
 
 log = logging.getLogger(__name__)
@@ -34,11 +39,18 @@ log = logging.getLogger(__name__)
 FIXES: dict[str, Fix] = {
     fix.name: fix
     for fix in (
-        EditField(),
-        ChangeRoute(),
+        RetryJob(),
+        DeleteJob(),
+        OrderedRetry(),
+        AwardOnRegister(),
+        AlignDateOfBirth(),
+        ReregisterForTrn(),
+        RestartTrnPolling(),
+        DegreeUkprnLookup(),
         Unwithdraw(),
         ReverseAward(),
-        DegreeUkprnLookup(),
+        ChangeRoute(),
+        EditField(),
         RecordTrn(),
     )
 }
@@ -63,11 +75,12 @@ def preview(
     """
     fix = get_fix(name)
     result = fix.preview(ctx, target, dict(params or {}))
+    # The blocked reason can quote personal data (a date of birth): not logged.
     log.info(
         "preview %s trainee %s: %s",
         name,
         result.trainee_id,
-        f"blocked ({result.blocked})" if result.blocked else result.summary,
+        "blocked" if result.blocked else "ready",
     )
     if result.read_only:
         journal_preview(ctx, result)

@@ -122,7 +122,7 @@ class RowWrite:
         return {"table": self.table, "id": self.row_id, "change": self.describe()}
 
 
-RedisChangeKind = Literal["retry", "delete", "enqueue"]
+RedisChangeKind = Literal["retry", "delete", "enqueue", "ordered_start"]
 
 
 @dataclass(frozen=True)

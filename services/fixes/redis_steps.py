@@ -53,7 +53,14 @@ def job_actions(ctx: FixContext) -> JobActions:
 def run(ctx: FixContext, change: RedisChange, *, reason: str) -> str:
     """Do `change`; return a line saying what was done."""
     try:
+        if change.kind == "ordered_start":
+            # Imported here: the ordered retry fix itself uses this module.
+            from services.fixes.ordered_retry import start_plan
+
+            return start_plan(ctx, change, reason)
         report = _run(ctx, change, reason)
+    except LookupError as error:
+        raise RedisStepError(f"{change.description} did not happen: {error}") from error
     except (redis_lib.RedisError, OSError) as error:
         raise RedisStepError(
             f"Redis error during {change.description}: {type(error).__name__}: {error}"

@@ -1,0 +1,233 @@
+"""Re-run a trainee's failed update and award jobs in the safe order.
+
+Playbook: when a trainee has both a failed update job and a failed award job,
+re-run the update first; once DQT has awarded, it refuses every update. The
+order itself is the job actions' ordered retry plan. What this fix adds is the
+check the plan leaves to it: DQT is read during the preview, and if DQT already
+shows the trainee awarded the update is NOT sent (it would be refused with
+"Teacher already has QTS/EYTS date"); compare and delete the update instead.
+
+Two steps, each its own apply, so that the award is released only once the
+update has gone through:
+- `step=start`: hold the award job(s) and retry the update job(s);
+- `step=release`: retry the award job(s), refused while an update job of the
+  trainee is still queued or has failed again.
+The terminal app can keep the started plan (`started_plan`) and poll it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.engine import RowMapping
+
+from services.fixes import dqt_view
+from services.fixes.base import (
+    Fix,
+    FixContext,
+    FixInputError,
+    ParamSpec,
+    Preview,
+    RedisChange,
+)
+from services.fixes.common import discarded_reason, load_trainee, params_tuple
+from services.fixes.jobs import belongs_to, trainee_jobs
+from services.fixes.redis_steps import job_actions
+from services.fixes.rows import find_trn_request, make_fingerprint
+from services.fixes.single_job import retry_change
+from services.playbook import AWARD_JOB, UPDATE_JOB, has_failed
+from services.sidekiq.jobs import FailedJob
+from services.sidekiq.ordered import OrderedRetryPlan, ordered_retry_plan
+from services.sidekiq.reader import queue_names, read_queue
+from services.sidekiq.resolve import resolution_of, resolve_jobs
+
+STEPS = ("start", "release")
+
+# Plans started in this process, by trainee id, for the terminal app to poll.
+_started: dict[int, OrderedRetryPlan] = {}
+
+
+def started_plan(trainee_id: int) -> OrderedRetryPlan | None:
+    return _started.get(trainee_id)
+
+
+def build_plan(
+    ctx: FixContext, trainee_id: int, trn_request_id: int | None
+) -> OrderedRetryPlan | None:
+    jobs = trainee_jobs(ctx.redis, trainee_id, trn_request_id)
+    if not jobs:
+        return None
+    resolutions = resolve_jobs(ctx.engine, jobs)
+    return ordered_retry_plan(jobs, resolution_of(jobs[0], resolutions))
+
+
+def start_plan(ctx: FixContext, change: RedisChange, reason: str) -> str:
+    """The Redis step of `step=start`: hold the awards, retry the updates."""
+    if change.trainee_id is None:
+        raise ValueError("an ordered retry needs a trainee")
+    plan = build_plan(ctx, change.trainee_id, change.trn_request_id)
+    if plan is None:
+        raise LookupError("the trainee no longer has both an update and an award job")
+    report = plan.start(job_actions(ctx), reason=reason)
+    if not plan.pushed_update_jids:
+        raise LookupError(f"no update job was retried ({report.summary()})")
+    _started[change.trainee_id] = plan
+    return f"Sidekiq: ordered retry started ({report.summary()}); award held back"
+
+
+def _queued_updates(ctx: FixContext, trainee_id: int) -> list[FailedJob]:
+    return [
+        job
+        for queue in queue_names(ctx.redis)
+        for job in read_queue(ctx.redis, queue)
+        if job.job_class == UPDATE_JOB and belongs_to(job, trainee_id, None)
+    ]
+
+
+class OrderedRetry(Fix):
+    name = "ordered_retry"
+    title = "Re-run update then award"
+    description = (
+        "Retry the trainee's failed update job first and release the award job "
+        "only after the update has gone through (never an update once DQT shows "
+        "the award)."
+    )
+    needs_dqt = True
+    params = (
+        ParamSpec(
+            "step",
+            "start (retry the update, hold the award) or release (retry the award)",
+            default="start",
+        ),
+    )
+
+    def preview(
+        self, ctx: FixContext, target: str, params: Mapping[str, str]
+    ) -> Preview:
+        values = self.check_params(params)
+        step = values["step"].strip().lower()
+        if step not in STEPS:
+            raise FixInputError("step must be start or release")
+        row = load_trainee(ctx, target)
+        with ctx.engine.connect() as conn:
+            request = find_trn_request(conn, row["id"])
+        request_id = None if request is None else int(request["id"])
+        if step == "start":
+            return self._start(ctx, row, request_id, values)
+        return self._release(ctx, row, request_id, values)
+
+    def _start(
+        self,
+        ctx: FixContext,
+        row: RowMapping,
+        request_id: int | None,
+        values: Mapping[str, str],
+    ) -> Preview:
+        plan = build_plan(ctx, row["id"], request_id)
+        blocked = discarded_reason(row)
+        if not blocked and plan is None:
+            blocked = (
+                "the trainee does not have both a failed update job and a failed "
+                "award job: use retry"
+            )
+
+        calls: tuple[str, ...] = ()
+        warnings: list[str] = []
+        changes: tuple[RedisChange, ...] = ()
+        members: list[tuple[str, bytes]] = []
+        if not blocked and plan is not None:
+            view = dqt_view.compare(ctx, row)
+            calls = view.calls
+            if not view.found:
+                blocked = f"DQT could not be checked first: {view.sentence}"
+            elif view.award_date is not None:
+                blocked = (
+                    f"DQT already shows {view.award_type} on {view.award_date}: it "
+                    "refuses updates (Teacher already has QTS/EYTS date), so the "
+                    "update is not sent; compare and delete the update job "
+                    "(delete_job) instead"
+                )
+            else:
+                planned = plan.preview(job_actions(ctx))
+                warnings += list(planned.warnings)
+                warnings += [step.description for step in planned.steps]
+                members = [(job.where, job.raw) for job in plan.updates + plan.awards]
+                changes = (
+                    RedisChange(
+                        kind="ordered_start",
+                        description=(
+                            f"hold the award job(s) and retry the update job(s) of "
+                            f"trainee {row['id']}"
+                        ),
+                        job_class=UPDATE_JOB,
+                        trainee_id=row["id"],
+                        slug=row["slug"],
+                        trn_request_id=request_id,
+                        manual_command=" then ".join(
+                            f"triage jobs retry {job.jid} --reason TEXT"
+                            for job in plan.updates
+                        ),
+                    ),
+                )
+
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"re-run the update then the award of trainee {row['id']}",
+            fingerprint=make_fingerprint(row, members=members),
+            redis_changes=changes,
+            dqt_calls=calls,
+            warnings=tuple(warnings),
+            blocked=blocked,
+            params=params_tuple(values),
+            next_steps=(
+                "when the update job has run without failing, apply ordered_retry "
+                "with step=release",
+            ),
+        )
+
+    def _release(
+        self,
+        ctx: FixContext,
+        row: RowMapping,
+        request_id: int | None,
+        values: Mapping[str, str],
+    ) -> Preview:
+        jobs = trainee_jobs(ctx.redis, row["id"], request_id)
+        awards = [job for job in jobs if job.job_class == AWARD_JOB and has_failed(job)]
+        failed_updates = [
+            job for job in jobs if job.job_class == UPDATE_JOB and has_failed(job)
+        ]
+        waiting = _queued_updates(ctx, row["id"])
+
+        blocked = discarded_reason(row)
+        if not blocked and not awards:
+            blocked = "the trainee has no failed award job to release"
+        elif not blocked and failed_updates:
+            jids = ", ".join(str(job.jid) for job in failed_updates)
+            blocked = (
+                f"the update job failed again ({jids}): read its error before "
+                "releasing the award"
+            )
+        elif not blocked and waiting:
+            jids = ", ".join(str(job.jid) for job in waiting)
+            blocked = f"the update job has not run yet ({jids} still queued)"
+
+        changes = () if blocked else tuple(retry_change(job) for job in awards)
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"release the award job(s) of trainee {row['id']}",
+            fingerprint=make_fingerprint(
+                row, members=[(job.where, job.raw) for job in awards] if changes else []
+            ),
+            redis_changes=changes,
+            warnings=(
+                "a job being worked on right now is not visible here; release only "
+                "after the update has finished",
+            ),
+            blocked=blocked,
+            params=params_tuple(values),
+        )

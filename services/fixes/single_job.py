@@ -1,0 +1,184 @@
+"""Retry or delete one failed job of a trainee, as a fix like any other.
+
+These wrap the job actions so that the TUI has one way to call every write:
+previewed, checked again at apply (the exact member must still be there),
+journalled. Deleting an update job refused with "Teacher already has QTS/EYTS
+date" (the award/update race) is allowed only when Register and DQT agree, or
+when the operator gives a reason for deleting it anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.engine import RowMapping
+
+from services.fixes import dqt_view
+from services.fixes.base import (
+    Fix,
+    FixContext,
+    ParamSpec,
+    Preview,
+    RedisChange,
+)
+from services.fixes.common import discarded_reason, load_trainee, params_tuple
+from services.fixes.jobs import belongs_to, find_job
+from services.fixes.redis_steps import job_actions
+from services.fixes.rows import find_trn_request, make_fingerprint
+from services.playbook import classify
+from services.sidekiq.jobs import FailedJob
+from services.sidekiq.resolve import resolve_jobs
+
+RACE_CASE = "already_has_qts_race"
+
+
+def jid_param() -> ParamSpec:
+    return ParamSpec("jid", "the job's jid (from the failed-jobs list)", required=True)
+
+
+def locate_job(
+    ctx: FixContext, row: RowMapping, jid: str
+) -> tuple[FailedJob | None, str | None]:
+    """The job, or why it cannot be acted on for this trainee."""
+    job = find_job(ctx.redis, jid)
+    if job is None:
+        return None, f"no job {jid} in the retry, dead or schedule sets"
+    with ctx.engine.connect() as conn:
+        request = find_trn_request(conn, row["id"])
+    request_id = None if request is None else int(request["id"])
+    if not belongs_to(job, int(row["id"]), request_id):
+        about = job.target or "no record"
+        return job, f"job {jid} is about {about}, not trainee {row['id']}"
+    return job, None
+
+
+def retry_change(job: FailedJob) -> RedisChange:
+    return RedisChange(
+        kind="retry",
+        description=f"retry {job.jid} ({job.job_class}) from {job.where}",
+        job_class=job.job_class or "?",
+        jid=job.jid,
+        set_name=job.where,
+        member=job.raw,
+        manual_command=f"triage jobs retry {job.jid} --reason TEXT",
+    )
+
+
+def delete_change(job: FailedJob) -> RedisChange:
+    return RedisChange(
+        kind="delete",
+        description=f"delete {job.jid} ({job.job_class}) from {job.where}",
+        job_class=job.job_class or "?",
+        jid=job.jid,
+        set_name=job.where,
+        member=job.raw,
+        manual_command=f"triage jobs delete {job.jid} --reason TEXT",
+    )
+
+
+def retry_warnings(ctx: FixContext, job: FailedJob) -> tuple[list[str], str | None]:
+    """The job actions' own warnings, and why the retry cannot run (if so)."""
+    preview = job_actions(ctx).preview_retry(
+        [job], resolutions=resolve_jobs(ctx.engine, [job]), allow_orphans=True
+    )
+    blocked = preview.skipped[0].detail if preview.skipped else None
+    return list(preview.warnings), blocked
+
+
+class RetryJob(Fix):
+    name = "retry"
+    title = "Retry a failed job"
+    description = "Push one failed job back to its queue, as Sidekiq's Retry does."
+    params = (jid_param(),)
+
+    def preview(
+        self, ctx: FixContext, target: str, params: Mapping[str, str]
+    ) -> Preview:
+        values = self.check_params(params)
+        row = load_trainee(ctx, target)
+        job, blocked = locate_job(ctx, row, values["jid"])
+        warnings: list[str] = []
+        changes: tuple[RedisChange, ...] = ()
+        if job is not None and not blocked:
+            warnings, blocked = retry_warnings(ctx, job)
+            blocked = blocked or discarded_reason(row)
+            if not blocked:
+                changes = (retry_change(job),)
+
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"retry job {values['jid']} of trainee {row['id']}",
+            fingerprint=make_fingerprint(
+                row, members=[(job.where, job.raw)] if changes and job else []
+            ),
+            redis_changes=changes,
+            warnings=tuple(warnings),
+            blocked=blocked,
+            params=params_tuple(values),
+        )
+
+
+class DeleteJob(Fix):
+    name = "delete_job"
+    title = "Delete a failed job"
+    description = (
+        "Remove one failed job. An update job refused because DQT already holds "
+        "the award is deleted only when Register and DQT agree, or with a reason."
+    )
+    needs_dqt = True
+    params = (
+        jid_param(),
+        ParamSpec(
+            "reason",
+            "why to delete a race-refused update job although Register and DQT "
+            "differ (or DQT cannot be asked)",
+        ),
+    )
+
+    def preview(
+        self, ctx: FixContext, target: str, params: Mapping[str, str]
+    ) -> Preview:
+        values = self.check_params(params)
+        row = load_trainee(ctx, target)
+        job, blocked = locate_job(ctx, row, values["jid"])
+        warnings: list[str] = []
+        calls: tuple[str, ...] = ()
+        changes: tuple[RedisChange, ...] = ()
+
+        if job is not None and not blocked:
+            if classify(job).key == RACE_CASE:
+                view = dqt_view.compare(ctx, row)
+                calls = tuple(view.calls)
+                problem = view.disagreement()
+                if problem and values.get("reason"):
+                    warnings.append(
+                        f"{problem}; deleting anyway because: {values['reason']}"
+                    )
+                elif problem:
+                    blocked = (
+                        f"{problem}: this is not only the award/update race, so the "
+                        "update may still be needed; speak to DQT or the provider, "
+                        "or give reason=... to delete anyway"
+                    )
+                else:
+                    warnings.append(
+                        "Register and DQT agree: the update has nothing left to send"
+                    )
+            changes = () if blocked else (delete_change(job),)
+
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"delete job {values['jid']} of trainee {row['id']}",
+            fingerprint=make_fingerprint(
+                row, members=[(job.where, job.raw)] if changes and job else []
+            ),
+            redis_changes=changes,
+            dqt_calls=calls,
+            warnings=tuple(warnings),
+            blocked=blocked,
+            params=params_tuple(values),
+        )

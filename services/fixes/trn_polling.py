@@ -1,0 +1,224 @@
+"""Getting a TRN again: re-register with DQT, and/or poll for it with a new timeout.
+
+Playbook, "Dqt::RetrieveTrnJob ... has timed out" and "TraineeUpdateMissingTrn":
+- the trainee is on DQT but the TRN never arrived: a new `RetrieveTrnJob` for the
+  trainee's TRN request with a timeout in the future (restart_trn_polling);
+- the trainee is not on DQT: `RegisterForTrnJob` then that same polling job
+  (reregister_for_trn).
+The timeout defaults to four days from today, like the playbook's
+`Date.today + 4.days`, and must be in the future: a past timeout makes the job
+give up after one poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from services.fixes.base import (
+    Fix,
+    FixContext,
+    ParamSpec,
+    Preview,
+    RedisChange,
+)
+from services.fixes.common import (
+    REGISTER_FOR_TRN_JOB,
+    RETRIEVE_TRN_JOB,
+    discarded_reason,
+    load_trainee,
+    params_tuple,
+)
+from services.fixes.jobs import trainee_jobs
+from services.fixes.rows import find_trn_request, make_fingerprint, trn_request_snapshot
+from services.fixes.values import ValueProblem, parse_date
+from services.register import enums
+from services.register.enums import TraineeState
+
+DEFAULT_TIMEOUT_DAYS = 4
+
+
+def timeout_param() -> ParamSpec:
+    return ParamSpec(
+        "timeout",
+        "the date polling stops (YYYY-MM-DD; default today + 4 days)",
+    )
+
+
+def parse_timeout(text: str | None, today: date) -> tuple[date | None, str | None]:
+    """(timeout, None) or (None, why it cannot be used)."""
+    if text is None:
+        return today + timedelta(days=DEFAULT_TIMEOUT_DAYS), None
+    try:
+        day = parse_date(text)
+    except ValueProblem as problem:
+        return None, str(problem)
+    if day <= today:
+        return None, f"the timeout {day} is not in the future (today is {today})"
+    return day, None
+
+
+def _polling_change(row: RowMapping, request: RowMapping, timeout: date) -> RedisChange:
+    return RedisChange(
+        kind="enqueue",
+        description=(
+            f"enqueue {RETRIEVE_TRN_JOB} for TRN request {request['id']} of trainee "
+            f"{row['id']}, polling until {timeout}"
+        ),
+        job_class=RETRIEVE_TRN_JOB,
+        trainee_id=row["id"],
+        slug=row["slug"],
+        trn_request_id=request["id"],
+        timeout=timeout,
+        manual_command=(
+            f"triage jobs enqueue retrieve-trn {row['slug']} --timeout {timeout} "
+            "--reason TEXT"
+        ),
+    )
+
+
+def _register_change(row: RowMapping) -> RedisChange:
+    return RedisChange(
+        kind="enqueue",
+        description=f"enqueue {REGISTER_FOR_TRN_JOB} for trainee {row['id']}",
+        job_class=REGISTER_FOR_TRN_JOB,
+        trainee_id=row["id"],
+        slug=row["slug"],
+        manual_command=(
+            f"triage jobs enqueue register-for-trn {row['slug']} --reason TEXT"
+        ),
+    )
+
+
+def _common_checks(row: RowMapping) -> str | None:
+    blocked = discarded_reason(row)
+    if not blocked and (row["trn"] or "").strip():
+        blocked = f"the trainee already has TRN {row['trn']}: there is nothing to fetch"
+    return blocked
+
+
+def _polling_warnings(
+    ctx: FixContext, row: RowMapping, request: RowMapping | None
+) -> list[str]:
+    warnings = []
+    if row["state"] != TraineeState.submitted_for_trn:
+        warnings.append(
+            f"the trainee is {enums.state_label(row['state'])}, not submitted for TRN"
+        )
+    if request is not None:
+        running = [
+            job
+            for job in trainee_jobs(ctx.redis, row["id"], request["id"])
+            if job.job_class == RETRIEVE_TRN_JOB and job.where == "schedule"
+        ]
+        if running:
+            jids = ", ".join(str(job.jid) for job in running)
+            warnings.append(
+                f"a {RETRIEVE_TRN_JOB} for this TRN request is already scheduled "
+                f"({jids}): a second one polls twice as often"
+            )
+    return warnings
+
+
+class RestartTrnPolling(Fix):
+    name = "restart_trn_polling"
+    title = "Restart TRN polling"
+    description = (
+        "Enqueue a RetrieveTrnJob for the trainee's TRN request with a timeout in "
+        "the future (the trainee is on DQT but the TRN never arrived)."
+    )
+    params = (timeout_param(),)
+
+    def preview(
+        self, ctx: FixContext, target: str, params: Mapping[str, str]
+    ) -> Preview:
+        values = self.check_params(params)
+        timeout, problem = parse_timeout(values.get("timeout"), ctx.today())
+        row = load_trainee(ctx, target)
+        with ctx.engine.connect() as conn:
+            request = find_trn_request(conn, row["id"])
+
+        blocked = _common_checks(row) or problem
+        if not blocked and request is None:
+            blocked = (
+                "the trainee has no TRN request row, so there is nothing to poll "
+                "for: use reregister_for_trn"
+            )
+        changes: tuple[RedisChange, ...] = ()
+        if not blocked and request is not None and timeout is not None:
+            changes = (_polling_change(row, request, timeout),)
+
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"restart TRN polling for trainee {row['id']}",
+            fingerprint=make_fingerprint(row, related=trn_request_snapshot(request)),
+            redis_changes=changes,
+            warnings=tuple(_polling_warnings(ctx, row, request)),
+            blocked=blocked,
+            params=params_tuple(_shown(values, timeout)),
+        )
+
+
+class ReregisterForTrn(Fix):
+    name = "reregister_for_trn"
+    title = "Register for a TRN again"
+    description = (
+        "Enqueue RegisterForTrnJob, then a RetrieveTrnJob with a timeout in the "
+        "future (the trainee is not on DQT)."
+    )
+    params = (timeout_param(),)
+
+    def preview(
+        self, ctx: FixContext, target: str, params: Mapping[str, str]
+    ) -> Preview:
+        values = self.check_params(params)
+        timeout, problem = parse_timeout(values.get("timeout"), ctx.today())
+        row = load_trainee(ctx, target)
+        with ctx.engine.connect() as conn:
+            request = find_trn_request(conn, row["id"])
+
+        blocked = _common_checks(row) or problem
+        warnings = _polling_warnings(ctx, row, request)
+        changes: tuple[RedisChange, ...] = ()
+        if not blocked and timeout is not None:
+            changes = (_register_change(row),)
+            if request is not None:
+                changes += (_polling_change(row, request, timeout),)
+                warnings.append(
+                    f"{REGISTER_FOR_TRN_JOB} reuses TRN request {request['id']} "
+                    f"(request id {request['request_id']}) and enqueues its own "
+                    "RetrieveTrnJob, whose timeout comes from submitted_for_trn_at; "
+                    f"the one here keeps polling until {timeout}"
+                )
+            else:
+                warnings.append(
+                    "there is no TRN request row yet: RegisterForTrnJob creates it "
+                    "and enqueues its own RetrieveTrnJob, whose timeout comes from "
+                    "submitted_for_trn_at; if that is more than four days ago, run "
+                    "restart_trn_polling once the row exists"
+                )
+
+        return Preview(
+            fix=self.name,
+            trainee_id=row["id"],
+            slug=row["slug"],
+            summary=f"register trainee {row['id']} for a TRN again",
+            fingerprint=make_fingerprint(row, related=trn_request_snapshot(request)),
+            redis_changes=changes,
+            warnings=tuple(warnings),
+            blocked=blocked,
+            params=params_tuple(_shown(values, timeout)),
+            next_steps=("check that the RegisterForTrnJob succeeds (not in dead)",),
+        )
+
+
+def _shown(values: Mapping[str, str], timeout: date | None) -> dict[str, Any]:
+    shown = dict(values)
+    if timeout is not None:
+        shown["timeout"] = timeout.isoformat()
+    return shown
