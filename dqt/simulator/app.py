@@ -3,8 +3,17 @@
 Serves the endpoints Register called, with DQT's authentication (Bearer API key, 401
 with an empty body otherwise), its per-client rate limit (429 with `Retry-After` and a
 ProblemDetails body) and the rules in `rules.py`, `update_rules.py` and
-`trn_requests.py`. Routes under `/_sim/` need no key: they inject faults, show the
-request log and the state, and resolve pending TRN requests as DQT staff would.
+`trn_requests.py`. Routes under `/_sim/` need no key:
+
+    POST   /_sim/faults      {"kind": "error"|"hang"|"slow", "trn": ..., "path": ...,
+                              "method": ..., "status": 500,
+                              "body": "json"|"html"|"empty", "delay": seconds,
+                              "times": n}                       -> 201 {"id": n}
+    GET    /_sim/faults      the faults in force;   DELETE: remove them all
+    GET    /_sim/requests    the request log;       DELETE: empty it
+    GET    /_sim/state       the current state (the JSON file's shape)
+    POST   /_sim/trn-requests/{client}/{request_id}/resolve[?trn=1234567]
+                             give a pending TRN request's teacher a TRN, as DQT staff do
 """
 
 from __future__ import annotations
