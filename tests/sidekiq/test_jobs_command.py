@@ -1,0 +1,200 @@
+"""`triage jobs ...` headless, against real servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sidekiq_cases import (
+    add_provider,
+    add_trainee,
+    add_trn_request,
+    b01_member,
+    load_capture,
+    report_members,
+    zadd_raw,
+)
+
+from triage.cli import main
+
+
+@pytest.fixture
+def triage(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+    redis_url: str,
+    tmp_path: Path,
+) -> Any:
+    monkeypatch.chdir(tmp_path)  # no .env from the working tree
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    # Never contacted by these commands; set so the sandbox is not started.
+    monkeypatch.setenv("DQT_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRIAGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRIAGE_OPERATOR", "Grace Oduya")
+    monkeypatch.setenv("TRIAGE_ALLOW_WRITES", "true")
+
+    def run(*argv: str, **env: str) -> tuple[int, str, str]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_list_json_is_the_documented_form(
+    triage: Any, redis_client: Any, engine: Any
+) -> None:
+    load_capture(redis_client, "captured-app-options")
+    add_provider(engine)
+    add_trainee(engine, 1)
+
+    code, out, _ = triage("jobs", "list", "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["format"] == 1
+    assert len(document["jobs"]) == 40
+    assert document["dead_set"]["size"] == 20
+    assert document["counts"]["activejob_retrying"] == 13
+    first = next(j for j in document["jobs"] if j["trainee"]["status"] == "found")
+    assert first["trainee"]["id"] == 1
+    assert first["case"]["key"] == "teacher_not_found_10001"
+    assert set(first) >= {
+        "jid",
+        "where",
+        "score",
+        "job_class",
+        "case",
+        "error",
+        "trainee",
+        "parse_error",
+    }
+
+    code, out, _ = triage("jobs", "list", "--json", "--case", "dqt_500")
+    assert code == 0
+    assert {j["case"]["key"] for j in json.loads(out)["jobs"]} == {"dqt_500"}
+    assert len(json.loads(out)["jobs"]) == 6
+
+
+def test_list_text_and_unknown_case(
+    triage: Any, redis_client: Any, engine: Any
+) -> None:
+    zadd_raw(redis_client, "retry", report_members("B03")[0], 1717007200.0)
+    code, out, _ = triage("jobs", "list")
+    assert code == 0
+    assert "0b03c0ffee0b03c0ffee0b03" in out
+    assert "unreadable JSON: Expecting ',' delimiter at char 460" in out
+
+    code, _, err = triage("jobs", "list", "--case", "nope")
+    assert code == 2
+    assert "unknown case 'nope'" in err
+
+
+def test_show_one_job(triage: Any, redis_client: Any, engine: Any) -> None:
+    zadd_raw(redis_client, "dead", report_members("B09")[0], 1685610001.0)
+    code, out, _ = triage("jobs", "show", "b09000000000000000000909")
+    assert code == 0
+    assert "No TRN yet (pending TRN) [no_trn_yet_405]" in out
+    assert 'error message  status: 405, body: , headers: {"allow"=>["GET"]' in out
+
+    code, out, _ = triage("jobs", "show", "b09000000000000000000909", "--json")
+    detail = json.loads(out)[0]
+    assert detail["error"]["headers"] == {"allow": ["GET"], "content-length": ["0"]}
+    assert detail["raw"] == report_members("B09")[0]
+
+    code, _, err = triage("jobs", "show", "nosuchjid")
+    assert code == 1
+    assert "no job with jid nosuchjid" in err
+
+
+def test_retry_case_preview_then_apply(
+    triage: Any, redis_client: Any, engine: Any
+) -> None:
+    add_provider(engine)
+    for number in range(1, 4):
+        zadd_raw(redis_client, "dead", b01_member(number), 1685610000.0 + number)
+        add_trainee(engine, 100 + number)
+
+    code, out, _ = triage("jobs", "retry", "--case", "dqt_500", "--preview", "--json")
+    assert code == 0
+    preview = json.loads(out)
+    assert [s["op"] for s in preview["steps"]] == ["remove", "push"] * 3
+    assert redis_client.zcard("dead") == 3
+
+    code, _, err = triage("jobs", "retry", "--case", "dqt_500")
+    assert code == 1
+    assert "a reason is required" in err
+
+    code, out, _ = triage(
+        "jobs", "retry", "--case", "dqt_500", "--reason", "DQT 500s", "--json"
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["summary"] == "3 retried"
+    assert redis_client.llen("queue:dqt") == 3
+    journal = (Path.cwd() / "data" / "journal.jsonl").read_text().splitlines()
+    assert json.loads(journal[-1])["comment"] == "DQT 500s"
+
+
+def test_writes_disabled_refuses(triage: Any, redis_client: Any, engine: Any) -> None:
+    zadd_raw(redis_client, "dead", b01_member(1), 1685610001.0)
+    code, _, err = triage(
+        "jobs",
+        "delete",
+        "b01000000000000000000001",
+        "--reason",
+        "x",
+        TRIAGE_ALLOW_WRITES="false",
+    )
+    assert code == 1
+    assert "writes are disabled" in err
+    assert redis_client.zcard("dead") == 1
+
+
+def test_delete_and_missing_jids(triage: Any, redis_client: Any, engine: Any) -> None:
+    zadd_raw(redis_client, "retry", report_members("B03")[0], 1717007200.0)
+    code, out, _ = triage(
+        "jobs", "delete", "0b03c0ffee0b03c0ffee0b03", "gone000", "--reason", "bad JSON"
+    )
+    assert code == 1  # one jid was not found
+    assert "1 deleted" in out
+    assert "not found: gone000" in out
+    assert redis_client.zcard("retry") == 0
+
+
+def test_enqueue_polling_job(triage: Any, redis_client: Any, engine: Any) -> None:
+    add_provider(engine)
+    add_trainee(engine, 5, slug="PollMe000000000000000000", trn=None, state=1)
+    add_trn_request(engine, 50005, 5)
+
+    code, _, err = triage("jobs", "enqueue", "retrieve-trn", "pollme000000000000000000")
+    assert code == 2
+    assert "--timeout DATE is required" in err
+
+    code, out, _ = triage(
+        "jobs",
+        "enqueue",
+        "retrieve-trn",
+        "pollme000000000000000000",
+        "--timeout",
+        "2099-01-05",
+        "--reason",
+        "TRN polling timed out",
+        "--json",
+    )
+    assert code == 0, out
+    assert json.loads(out)["counts"] == {"enqueued": 1}
+    job = json.loads(redis_client.lindex("queue:dqt", 0))
+    assert job["wrapped"] == "Dqt::RetrieveTrnJob"
+    assert job["args"][0]["arguments"][1]["value"] == "2099-01-05"
+
+    code, _, err = triage(
+        "jobs", "enqueue", "update-trainee", "nobody", "--reason", "x"
+    )
+    assert code == 1
+    assert "no trainee 'nobody'" in err
