@@ -83,7 +83,8 @@ class FailedJob:
 
     @property
     def in_sorted_set(self) -> bool:
-        return self.where in SORTED_SETS
+        """True for members of `retry`, `dead`, `schedule` (or any non-queue key)."""
+        return not self.where.startswith(QUEUE_PREFIX)
 
     @_lazy
     def queue_item_of(self) -> str | None:

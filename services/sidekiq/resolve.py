@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BigInteger, Select, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 
 from services.playbook import trainee_notes
@@ -210,11 +211,14 @@ def _select() -> Select[Any]:
 
 
 def _query(engine: Engine, trainee_ids: set[int], request_ids: set[int]) -> list[Any]:
+    # One array parameter each rather than thousands of IN parameters.
     conditions = []
     if trainee_ids:
-        conditions.append(schema.trainees.c.id.in_(sorted(trainee_ids)))
+        ids = bindparam("trainee_ids", sorted(trainee_ids), type_=ARRAY(BigInteger))
+        conditions.append(schema.trainees.c.id == any_(ids))
     if request_ids:
-        conditions.append(schema.dqt_trn_requests.c.id.in_(sorted(request_ids)))
+        ids = bindparam("request_ids", sorted(request_ids), type_=ARRAY(BigInteger))
+        conditions.append(schema.dqt_trn_requests.c.id == any_(ids))
     with engine.connect() as connection:
         return list(connection.execute(_select().where(or_(*conditions))))
 
