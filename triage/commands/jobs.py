@@ -474,6 +474,8 @@ def _print_report(report: Any, missing: list[str], as_json: bool) -> int:
         for jid in missing:
             print(f"not found: {jid}")
         print(report.summary())
+        if any("target missing" in o.detail for o in report.outcomes):
+            print("(a job whose trainee is gone fails again: --allow-orphans)")
     done = {"retried", "queued", "deleted", "enqueued"}
     all_done = all(o.outcome in done for o in report.outcomes)
     return EXIT_OK if all_done and not missing else EXIT_NOT_DONE
