@@ -20,6 +20,7 @@ import time
 import uuid
 from typing import Any
 
+import redis as redis_lib
 from sqlalchemy import update
 
 from services.fixes import redis_steps
@@ -103,6 +104,12 @@ def _apply(
             "refused",
             refusal.reason,
             detail={"changed_since_preview": refusal.differences},
+        )
+    except redis_lib.RedisError as error:
+        return result(
+            "failed",
+            "Redis could not be read to check the jobs, nothing was changed: "
+            f"{type(error).__name__}: {error}",
         )
     except Exception as error:  # noqa: BLE001 - reported, journalled, not raised
         log.exception("fix %s: database step failed", preview.fix)

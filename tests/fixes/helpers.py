@@ -129,10 +129,65 @@ def closed_redis() -> Any:
     import socket
 
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return redis.Redis(
-        host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=1
+        host="127.0.0.1",
+        port=port,
+        socket_connect_timeout=1,
+        socket_timeout=1,
+        retry=Retry(NoBackoff(), 0),
     )
+
+
+def add_failed_job(
+    redis_client: Any,
+    job_class: str,
+    arguments: list[Any],
+    *,
+    jid: str,
+    error_message: str = "status: 500, body: , headers: {}",
+    set_name: str = "dead",
+    score: float = 1686052801.0,
+) -> bytes:
+    """A failed ActiveJob job as Sidekiq 6.5 stores it; returns the member."""
+    from services.sidekiq import wire
+
+    payload = wire.new_activejob_job(
+        job_class,
+        arguments,
+        now=datetime(2023, 6, 6, 12, 0, tzinfo=UTC),
+        retry=0,
+        jid=jid,
+        job_id=f"0b080000-0000-4000-8000-{jid[-12:]}",
+    )
+    payload.update(
+        {
+            "error_message": error_message,
+            "error_class": "Dqt::Client::HttpError",
+            "failed_at": score,
+            "retry_count": 0,
+        }
+    )
+    member = wire.dumps(payload).encode()
+    redis_client.zadd(set_name, {member: score})
+    return member
+
+
+def trainee_gid(trainee_id: int) -> dict[str, str]:
+    return {"_aj_globalid": f"gid://register-trainee-teachers/Trainee/{trainee_id}"}
+
+
+ALREADY_HAS_QTS = (
+    'status: 400, body: {"title":"One or more validation errors occurred.",'
+    '"status":400,"errors":{"initialTeacherTraining.programmeType":'
+    '["Teacher already has QTS/EYTS date"]}}, headers: {}'
+)
+NO_INCOMPLETE_ITT = (
+    'status: 400, body: {"title":"Teacher has no incomplete ITT record",'
+    '"status":400,"errorCode":10005}, headers: {}'
+)

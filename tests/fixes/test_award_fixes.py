@@ -1,0 +1,210 @@
+"""Fixes that read DQT first: award on Register, race delete, ordered retry (B08)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from services import fixes
+from tests.fixes.dqt_state import API_KEY, MATCHING_TRAINEE, state, teacher
+from tests.fixes.helpers import (
+    ALREADY_HAS_QTS,
+    NO_INCOMPLETE_ITT,
+    add_failed_job,
+    add_trainee,
+    audit_rows,
+    journal_entries,
+    trainee_gid,
+    trainee_row,
+)
+
+UPDATE = "Dqt::UpdateTraineeJob"
+AWARD = "Dqt::RecommendForAwardJob"
+
+
+@pytest.fixture
+def dqt_ctx(make_ctx, make_simulator):
+    """A context on a simulator holding the given teachers."""
+
+    def build(*teachers):
+        simulator = make_simulator(state(*teachers))
+        return make_ctx(dqt_base_url=simulator.url, dqt_api_key=API_KEY)
+
+    return build
+
+
+def _recommended(engine, trainee_id=301, **columns):
+    values = {
+        **MATCHING_TRAINEE,
+        "state": 3,
+        "outcome_date": date(2023, 6, 5),
+        "recommended_for_award_at": datetime(2023, 6, 5, 9, 0),
+        **columns,
+    }
+    add_trainee(engine, trainee_id, **values)
+
+
+def test_award_on_register_uses_dqts_date_and_deletes_the_failed_award_job(
+    engine, provider, redis_client, dqt_ctx
+):
+    _recommended(engine)
+    add_failed_job(
+        redis_client,
+        AWARD,
+        [trainee_gid(301)],
+        jid="a" * 24,
+        error_message=NO_INCOMPLETE_ITT,
+    )
+    ctx = dqt_ctx(teacher(qts_date=date(2023, 6, 5), result="Pass"))
+
+    preview = fixes.preview(ctx, "award_on_register", "301")
+    assert preview.blocked is None, preview.warnings
+    assert preview.dqt_calls
+    outcome = fixes.apply(ctx, preview, "DQT shows QTS, ticket 31")
+
+    assert outcome.status == "applied", outcome.summary
+    row = trainee_row(engine, 301)
+    assert (row["state"], row["awarded_at"]) == (6, datetime(2023, 6, 5))
+    assert audit_rows(engine, 301)[-1]["audited_changes"] == {
+        "state": [3, 6],
+        "awarded_at": [None, "2023-06-05T00:00:00.000Z"],
+    }
+    assert redis_client.zcard("dead") == 0
+    assert journal_entries(ctx)[-1].target["jids"] == ["a" * 24]
+
+
+def test_award_on_register_is_refused_when_dqt_shows_no_award(
+    engine, provider, dqt_ctx
+):
+    _recommended(engine)
+    ctx = dqt_ctx(teacher())
+
+    preview = fixes.preview(ctx, "award_on_register", "301")
+
+    assert preview.blocked is not None
+    assert preview.blocked.startswith("DQT does not show a QTS date")
+    assert preview.db_changes == ()
+
+
+def test_award_on_register_is_refused_when_anything_else_differs(
+    engine, provider, dqt_ctx
+):
+    _recommended(engine, last_name="Fenwick-Hale")
+    ctx = dqt_ctx(teacher(qts_date=date(2023, 6, 5), result="Pass"))
+
+    preview = fixes.preview(ctx, "award_on_register", "301")
+
+    assert preview.blocked is not None
+    assert "Register and DQT differ: last name" in preview.blocked
+
+
+def _b08(engine, redis_client, **columns):
+    add_trainee(
+        engine,
+        808,
+        **{
+            **MATCHING_TRAINEE,
+            "state": 6,
+            "outcome_date": date(2023, 6, 5),
+            "awarded_at": datetime(2023, 6, 5),
+            **columns,
+        },
+    )
+    return add_failed_job(
+        redis_client,
+        UPDATE,
+        [trainee_gid(808)],
+        jid="b08000000000000000000808",
+        error_message=ALREADY_HAS_QTS,
+    )
+
+
+def test_b08_race_job_is_deleted_when_register_and_dqt_agree(
+    engine, provider, redis_client, dqt_ctx
+):
+    _b08(engine, redis_client)
+    ctx = dqt_ctx(teacher(qts_date=date(2023, 6, 5), result="Pass"))
+
+    preview = fixes.preview(
+        ctx, "delete_job", "808", {"jid": "b08000000000000000000808"}
+    )
+    outcome = fixes.apply(ctx, preview, "award/update race, nothing left to send")
+
+    assert preview.blocked is None
+    assert outcome.status == "applied", outcome.summary
+    assert redis_client.zcard("dead") == 0
+    # Only Redis changed: no audit for a job deletion.
+    assert audit_rows(engine, 808) == []
+
+
+def test_b08_variant_with_a_difference_is_refused_unless_a_reason_is_given(
+    engine, provider, redis_client, dqt_ctx
+):
+    member = _b08(engine, redis_client, last_name="Fenwick-Hale")
+    ctx = dqt_ctx(teacher(qts_date=date(2023, 6, 5), result="Pass"))
+
+    refused = fixes.preview(
+        ctx, "delete_job", "808", {"jid": "b08000000000000000000808"}
+    )
+    forced = fixes.preview(
+        ctx,
+        "delete_job",
+        "808",
+        {"jid": "b08000000000000000000808", "reason": "DQT confirmed by email"},
+    )
+
+    assert refused.blocked is not None
+    assert "last name" in refused.blocked
+    assert fixes.apply(ctx, refused, "try").status == "refused"
+    assert redis_client.zscore("dead", member) is not None
+    assert forced.blocked is None
+    assert any("deleting anyway because" in w for w in forced.warnings)
+
+
+def test_b08_ordered_retry_refuses_to_send_an_update_dqt_would_refuse(
+    engine, provider, redis_client, dqt_ctx
+):
+    _recommended(engine, trainee_id=808)
+    add_failed_job(redis_client, UPDATE, [trainee_gid(808)], jid="u" * 24)
+    add_failed_job(redis_client, AWARD, [trainee_gid(808)], jid="w" * 24)
+    ctx = dqt_ctx(teacher(qts_date=date(2023, 6, 5), result="Pass"))
+
+    preview = fixes.preview(ctx, "ordered_retry", "808")
+
+    assert preview.blocked is not None
+    assert preview.blocked.startswith("DQT already shows QTS on 2023-06-05")
+    assert preview.redis_changes == ()
+
+
+def test_ordered_retry_sends_the_update_first_and_releases_the_award_after(
+    engine, provider, redis_client, dqt_ctx
+):
+    _recommended(engine, trainee_id=808)
+    add_failed_job(redis_client, UPDATE, [trainee_gid(808)], jid="u" * 24)
+    award = add_failed_job(redis_client, AWARD, [trainee_gid(808)], jid="w" * 24)
+    ctx = dqt_ctx(teacher())
+
+    start = fixes.preview(ctx, "ordered_retry", "808")
+    assert start.blocked is None, start.blocked
+    assert fixes.apply(ctx, start, "re-run in order").status == "applied"
+
+    queued = [
+        json.loads(item)["jid"] for item in redis_client.lrange("queue:dqt", 0, -1)
+    ]
+    assert queued == ["u" * 24]
+    assert redis_client.zscore("dead", award) is not None
+
+    early = fixes.preview(ctx, "ordered_retry", "808", {"step": "release"})
+    assert early.blocked == f"the update job has not run yet ({'u' * 24} still queued)"
+
+    redis_client.delete("queue:dqt")  # the worker took the update and it succeeded
+    release = fixes.preview(ctx, "ordered_retry", "808", {"step": "release"})
+    assert release.blocked is None
+    assert fixes.apply(ctx, release, "update went through").status == "applied"
+    queued = [
+        json.loads(item)["jid"] for item in redis_client.lrange("queue:dqt", 0, -1)
+    ]
+    assert queued == ["w" * 24]
+    assert redis_client.zcard("dead") == 0
