@@ -204,10 +204,10 @@ def trainee_cells(
         "slug": facts.slug,
         "trn": facts.trn,
         "full_name": facts.full_name,
-        "state": _enum_name(enums.TraineeState, facts.state),
+        "state": _enum_name(_STATE_NAMES, facts.state),
         "provider_name": facts.provider_name,
         "provider_ukprn": facts.provider_ukprn,
-        "training_route": _enum_name(enums.TrainingRoute, facts.training_route),
+        "training_route": _enum_name(_ROUTE_NAMES, facts.training_route),
         "itt_start_date": facts.itt_start_date,
         "itt_end_date": facts.itt_end_date,
         "course_min_age": facts.course_min_age,
@@ -221,12 +221,17 @@ def trainee_cells(
     return cells
 
 
-def _enum_name(enum_type: type[enums.IntEnum], value: Any) -> str | None:
+# Register's own names by integer, looked up once per cell.
+_STATE_NAMES = {int(member): member.name for member in enums.TraineeState}
+_ROUTE_NAMES = {int(member): member.name for member in enums.TrainingRoute}
+
+
+def _enum_name(names: dict[int, str], value: Any) -> str | None:
     """Register's own name for an enum value ("unknown (9)" when it has none)."""
     if value is None:
         return None
-    member = enums.coerce(enum_type, value)
-    return member.name if member is not None else f"unknown ({value})"
+    found = names.get(value)
+    return found if found is not None else f"unknown ({value})"
 
 
 def pending_trn_cells(row: monitors.PendingTrn) -> dict[str, Any]:
@@ -279,16 +284,22 @@ def failed_job_cells(
 
 
 def count_rows(engine: Engine, request: ExportRequest) -> int | None:
-    """How many rows a pending-list export will have (for the progress bar)."""
-    statement = {
-        "pending-trns": monitors.pending_trn_select,
-        "pending-awards": monitors.pending_award_select,
+    """How many rows a pending-list export will have (for the progress bar).
+
+    The lists' joins add no rows (one provider, at most one newest TRN request per
+    trainee), so counting the trainees with the same filter is enough.
+    """
+    state = {
+        "pending-trns": enums.TraineeState.submitted_for_trn,
+        "pending-awards": enums.TraineeState.recommended_for_award,
     }.get(request.what)
-    if statement is None:
+    if state is None:
         return None
     with engine.connect() as conn:
         total = conn.execute(
-            select(func.count()).select_from(statement().subquery())
+            select(func.count())
+            .select_from(trainees)
+            .where(trainees.c.state == int(state), trainees.c.discarded_at.is_(None))
         ).scalar_one()
     return min(total, request.limit) if request.limit is not None else total
 
@@ -593,7 +604,10 @@ def cell_text(value: Any) -> str:
     """A CSV cell: ISO dates and times, true/false, empty for None."""
     if value is None:
         return ""
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is bool:
         return "true" if value else "false"
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -374,3 +374,13 @@ def test_date_of_birth_never_in_repr(engine: Any, redis_client: Any) -> None:
         [row] = monitors.pending_trns(conn, redis_client, today=TODAY)
     assert row.trainee.date_of_birth == date(1987, 3, 14)
     assert "1987" not in repr(row)
+
+
+def test_trainee_columns_follow_the_fields_of_trainee_facts() -> None:
+    # facts_from_row builds TraineeFacts positionally from these columns.
+    import dataclasses
+
+    fields = [field.name for field in dataclasses.fields(monitors.TraineeFacts)]
+    columns = [column.name for column in monitors.trainee_columns()]
+    assert len(columns) == monitors.TRAINEE_COLUMN_COUNT == len(fields)
+    assert ["id", *columns[1:]] == fields
