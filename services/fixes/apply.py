@@ -116,10 +116,14 @@ def _apply(
         return result(
             "failed",
             f"database error, nothing was changed: {type(error).__name__}: {error}",
-            left_to_do=tuple(change.describe() for change in preview.db_changes),
+            left_to_do=tuple(
+                change.describe_for_record() for change in preview.db_changes
+            ),
         )
 
-    done = [f"database: {change.describe()}" for change in preview.db_changes]
+    done = [
+        f"database: {change.describe_for_record()}" for change in preview.db_changes
+    ]
     done += [f"database: {write.describe()}" for write in preview.related_writes]
     if audit_ids:
         done.append(f"audit row {', '.join(map(str, audit_ids))} written")

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 TOOL_NAME = "register-triage"
 
+# Columns whose values are shown in a preview but never recorded or logged.
+PRIVATE_COLUMNS = frozenset({"date_of_birth"})
+
 OutcomeStatus = Literal["applied", "refused", "failed", "partial", "previewed"]
 
 
@@ -88,6 +91,12 @@ class FieldChange:
 
     def describe(self) -> str:
         return f"{self.column}: {self.old_label} -> {self.new_label}"
+
+    def describe_for_record(self) -> str:
+        """`describe()` for outcomes, logs and the journal: no date of birth."""
+        if self.column in PRIVATE_COLUMNS:
+            return f"{self.column} changed"
+        return self.describe()
 
     def to_dict(self) -> dict[str, Any]:
         return {

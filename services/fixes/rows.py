@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, RowMapping
 
-from services.fixes.base import Fingerprint, canonical
+from services.fixes.base import PRIVATE_COLUMNS, Fingerprint, canonical
 from services.fixes.values import display_value
 from services.register.schema import dqt_trn_requests, trainees
 
@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     import redis
 
 log = logging.getLogger(__name__)
-
-# Columns whose values never appear in a refusal message (journal and logs
-# keep no date of birth); the message still names the column.
-_PRIVATE_COLUMNS = frozenset({"date_of_birth"})
 
 
 def find_trainee(
@@ -83,7 +79,7 @@ def make_fingerprint(
 
 
 def _describe_column_change(column: str, old: Any, new: Any) -> str:
-    if column in _PRIVATE_COLUMNS:
+    if column in PRIVATE_COLUMNS:
         return f"{column} changed since the preview"
     return (
         f"{column} changed from {display_value(column, old)} to "

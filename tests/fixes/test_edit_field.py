@@ -174,3 +174,20 @@ def test_clearing_middle_names_is_allowed_but_not_last_name(engine, provider, ct
 
     assert [(c.old, c.new) for c in cleared.db_changes] == [("Jane", None)]
     assert refused.blocked == "last_name is required and cannot be cleared"
+
+
+def test_the_outcome_and_log_of_a_date_of_birth_change_hold_no_date(
+    engine, provider, ctx, caplog
+):
+    add_trainee(engine, 51, date_of_birth=date(1994, 7, 3))
+    preview = fixes.preview(
+        ctx, "edit_field", "51", {"field": "date_of_birth", "value": "1994-03-07"}
+    )
+
+    with caplog.at_level("INFO"):
+        outcome = fixes.apply(ctx, preview, "confirmed with the trainee")
+
+    assert outcome.status == "applied"
+    assert "database: date_of_birth changed" in outcome.done
+    assert "1994" not in outcome.summary
+    assert "1994" not in caplog.text
