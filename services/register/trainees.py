@@ -24,7 +24,11 @@ Vries") or "last, first". Matching ignores case. A name index would need
 database it did not create, so the benchmark measures the scan and says so.
 
 Nothing is left out silently: discarded (soft-deleted) trainees are returned,
-marked, after the kept ones.
+marked, after the kept ones. Results come sorted by name. For the kinds no
+index serves (names, date of birth) the query has no ORDER BY: sorting every
+match would force a scan of the whole table each time, so the scan stops at the
+first `limit` matches, those are sorted, and `SearchOutcome.truncated` tells
+the operator that more matched and the search should be narrowed.
 
 `load_trainee` reads one trainee with its provider, degrees (in Register's
 order: the first is the one sent to DQT), TRN request and schools, and keeps
@@ -43,11 +47,16 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Date,
+    Integer,
     Select,
+    String,
+    Text,
     and_,
+    bindparam,
     cast,
-    false,
     func,
     literal,
     or_,
@@ -312,8 +321,8 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _prefix(column: Any, value: str) -> ColumnElement[bool]:
-    return func.lower(column).like(_escape_like(value.lower()) + "%", escape="\\")
+def _prefix_pattern(value: str) -> str:
+    return _escape_like(value.lower()) + "%"
 
 
 def _summary_select() -> Select[Any]:
@@ -337,51 +346,112 @@ def _summary_select() -> Select[Any]:
     )
 
 
-def _where(conn: Connection, query: SearchQuery) -> ColumnElement[bool]:
-    if query.kind == "trn":
-        return trainees.c.trn == query.value
-    if query.kind == "slug":
-        return slug_matches(conn, query.value)
-    if query.kind == "id":
-        return trainees.c.id == query.value
-    if query.kind == "date_of_birth":
-        return trainees.c.date_of_birth == query.value
+# Kinds no index of Register's can serve: sorting every match would force a
+# scan of the whole table, so these stop at the first `limit` rows found and
+# sort those (the outcome says when more matched).
+_SCAN_KINDS = frozenset({"name", "date_of_birth"})
+
+# Statements are built once per shape and reused with new values: building a
+# SELECT costs more than running an indexed one.
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _like(column: Any, name: str) -> ColumnElement[bool]:
+    return func.lower(column).like(bindparam(name, type_=Text), escape="\\")
+
+
+def _shape_and_values(
+    query: SearchQuery, slug_is_citext: bool
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A key naming the statement's shape, and the values to bind into it."""
     if query.kind == "provider":
         how, value = query.value
-        if how == "ukprn":
-            wanted = select(providers.c.id).where(providers.c.ukprn == value)
-        else:
-            pattern = "%" + _escape_like(value.lower()) + "%"
-            wanted = select(providers.c.id).where(
-                func.lower(providers.c.name).like(pattern, escape="\\")
-            )
-        return trainees.c.provider_id.in_(wanted.scalar_subquery())
+        wanted = value if how == "ukprn" else "%" + _escape_like(value.lower()) + "%"
+        return ("provider", how), {"value": wanted}
+    if query.kind == "slug":
+        value = query.value if slug_is_citext else str(query.value).lower()
+        return ("slug", slug_is_citext), {"value": value}
     if query.kind == "name":
+        values: dict[str, Any] = {}
+        for number, (first, last) in enumerate(query.name_splits):
+            values[f"last_{number}"] = _prefix_pattern(last)
+            if first is not None:
+                values[f"first_{number}"] = _prefix_pattern(first)
+        shape = tuple(first is None for first, _ in query.name_splits)
+        return ("name", shape), values
+    return (query.kind,), {"value": query.value}
+
+
+def _build(shape: tuple[Any, ...]) -> Select[Any]:
+    kind = shape[0]
+    where: ColumnElement[bool]
+    if kind == "trn":
+        where = trainees.c.trn == bindparam("value", type_=String)
+    elif kind == "id":
+        where = trainees.c.id == bindparam("value", type_=BigInteger)
+    elif kind == "date_of_birth":
+        where = trainees.c.date_of_birth == bindparam("value", type_=Date)
+    elif kind == "slug":
+        where = (
+            trainees.c.slug == cast(bindparam("value", type_=Text), CITEXT)
+            if shape[1]
+            else func.lower(trainees.c.slug) == bindparam("value", type_=Text)
+        )
+    elif kind == "provider":
+        wanted = select(providers.c.id).where(
+            providers.c.ukprn == bindparam("value", type_=String)
+            if shape[1] == "ukprn"
+            else _like(providers.c.name, "value")
+        )
+        where = trainees.c.provider_id.in_(wanted.scalar_subquery())
+    elif kind == "name":
         alternatives = [
-            _prefix(trainees.c.last_name, last)
-            if first is None
+            _like(trainees.c.last_name, f"last_{number}")
+            if last_only
             else and_(
-                _prefix(trainees.c.last_name, last),
-                _prefix(trainees.c.first_names, first),
+                _like(trainees.c.last_name, f"last_{number}"),
+                _like(trainees.c.first_names, f"first_{number}"),
             )
-            for first, last in query.name_splits
+            for number, last_only in enumerate(shape[1])
         ]
-        return or_(*alternatives)
-    return false()
+        where = or_(*alternatives)
+    else:
+        raise ValueError(f"no search statement for {kind!r}")
 
-
-def build_search(conn: Connection, query: SearchQuery, limit: int) -> Select[Any]:
-    """The one SELECT a search sends (also used by the benchmark)."""
-    return (
-        _summary_select()
-        .where(_where(conn, query))
-        .order_by(
+    statement = _summary_select().where(where)
+    if kind not in _SCAN_KINDS:
+        statement = statement.order_by(
             trainees.c.discarded_at.is_not(None),
             func.lower(trainees.c.last_name),
             func.lower(trainees.c.first_names),
             trainees.c.id,
         )
-        .limit(limit)
+    return statement.limit(bindparam("limit", type_=Integer))
+
+
+def _statement(
+    conn: Connection, query: SearchQuery
+) -> tuple[Select[Any], dict[str, Any]]:
+    citext = _slug_is_citext(conn) if query.kind == "slug" else False
+    shape, values = _shape_and_values(query, citext)
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS[shape] = _build(shape)
+    return statement, values
+
+
+def build_search(conn: Connection, query: SearchQuery, limit: int) -> Select[Any]:
+    """The one SELECT a search sends, with its values bound (tests, EXPLAIN)."""
+    statement, values = _statement(conn, query)
+    return statement.params(**values, limit=limit)
+
+
+def _sort_key(summary: TraineeSummary) -> tuple[Any, ...]:
+    return (
+        summary.discarded,
+        (summary.last_name or "").lower(),
+        (summary.first_names or "").lower(),
+        summary.id,
     )
 
 
@@ -393,8 +463,11 @@ def search(conn: Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> Search
     limit = max(1, min(limit, MAX_LIMIT))
 
     started = time.perf_counter()
-    rows = conn.execute(build_search(conn, query, limit + 1)).all()
-    found = [TraineeSummary(**row._mapping) for row in rows[:limit]]
+    statement, values = _statement(conn, query)
+    rows = conn.execute(statement, {**values, "limit": limit + 1}).all()
+    found = [TraineeSummary(*row) for row in rows[:limit]]
+    if query.kind in _SCAN_KINDS:
+        found.sort(key=_sort_key)
     log.info(
         "trainee search by %s: %d result(s)%s in %.1f ms",
         query.kind,

@@ -275,12 +275,21 @@ def test_discarded_trainees_are_marked_not_hidden(people: Engine) -> None:
 
 def test_limit_cuts_and_says_so(people: Engine) -> None:
     with people.connect() as conn:
+        by_provider = search(conn, "provider:northern", limit=3)
         outcome = search(conn, "smith", limit=2)
         everything = search(conn, "smith")
-    assert [t.id for t in outcome.trainees] == [5, 2]
+    # No index serves a name: the scan stops at the first rows it finds, so
+    # which two come back is the server's choice; they are still sorted.
+    shown = outcome.trainees
+    assert len(shown) == 2
+    assert {t.id for t in shown} < {2, 4, 5}
+    assert shown == sorted(shown, key=lambda t: (t.discarded, t.first_names))
     assert outcome.truncated is True
     assert outcome.query.label == "last name starting “smith”"
     assert everything.truncated is False
+    # An index serves the provider search: the first three in name order.
+    assert [t.id for t in by_provider.trainees] == [1, 3, 6]
+    assert by_provider.truncated is True
 
 
 def test_invalid_search_sends_no_query_and_returns_nothing(people: Engine) -> None:
