@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,18 @@ def test_api_error_with_empty_and_html_bodies() -> None:
 
     assert str(empty) == "DQT answered 500"
     assert page.title == "Boom" and page.raw_body == "<html><h1>Boom</h1></html>"
+
+
+def test_random_texts_never_raise() -> None:
+    rng = random.Random(20221018)
+    pieces = ["status: ", "500", ", body: ", ", headers: {", "{", "}", '"',
+              "=>", "<html>", "\n", "é", "\x00", "(id: ", "42", ")", "errors",
+              "[", "]"]  # fmt: skip
+
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        parsed = parse_job_error(rng.choice([None, HTTP_ERROR, "X"]), text)
+
+        assert "\n" not in parsed.summary
+        assert parsed.kind in {"http", "missing_trn", "poll_timeout", "other",
+                               "empty", "unparsed", "deserialization"}  # fmt: skip
