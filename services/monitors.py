@@ -303,6 +303,14 @@ def index_jobs(jobs: Iterable[FailedJob]) -> JobIndex:
             continue
 
         parsed = job.error_signal
+        error = parsed.summary if parsed is not None else None
+        if error is None and job.exception_executions:
+            # An ActiveJob retry stores no error text, only what it counted.
+            counted = ", ".join(
+                f"{name.strip('[]')} x{times}"
+                for name, times in job.exception_executions.items()
+            )
+            error = f"ActiveJob retry after {counted}"
         index.add(
             (job_class, target.model, record_id),
             JobSighting(
@@ -312,7 +320,7 @@ def index_jobs(jobs: Iterable[FailedJob]) -> JobIndex:
                 job_class=job_class,
                 at=None if status == "queued" else job.score_time,
                 timeout_date=_first_date(job.arguments),
-                error=parsed.summary if parsed is not None else None,
+                error=error,
                 failed_at=job.last_failure_at,
             ),
         )

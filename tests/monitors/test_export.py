@@ -297,3 +297,11 @@ def test_export_command_writes_the_file_and_prints_its_path(
     refused = run_triage("export", "failed-jobs", "--case", "nonsense", **env)
     assert refused.returncode == 2
     assert refused.stderr.startswith("triage: unknown playbook case 'nonsense'")
+
+
+def test_command_choices_match_the_service() -> None:
+    from services import export
+    from triage.commands import monitors as command
+
+    assert command.WHATS == export.WHATS
+    assert command.FORMATS == export.FORMATS

@@ -30,9 +30,14 @@ EXIT_NEEDS_A_PERSON = 1
 EXIT_ERROR = 2
 
 
-def register(subparsers: Any) -> None:
-    from services.export import FORMATS, WHATS
+# The same choices as `services.export.WHATS` and `FORMATS` (a test keeps them
+# equal), written out so that building the parser imports no service code: every
+# `triage` start, the terminal app's included, builds it.
+WHATS = ("failed-jobs", "pending-trns", "pending-awards")
+FORMATS = ("csv", "json")
 
+
+def register(subparsers: Any) -> None:
     watch = subparsers.add_parser(
         "watch",
         help="print conditions that need a person; exit 1 when there is any",
