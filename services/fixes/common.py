@@ -91,4 +91,4 @@ def params_tuple(values: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def join_lines(lines: Iterable[str]) -> str:
-    return "\n".join(line for line in lines if line)
+    return "\n".join(lines)

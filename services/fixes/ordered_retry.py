@@ -43,6 +43,9 @@ from services.sidekiq.resolve import resolution_of, resolve_jobs
 
 STEPS = ("start", "release")
 
+# How the job actions' plan marks the steps that wait for the update.
+LATER = "after the update succeeds: "
+
 # Plans started in this process, by trainee id, for the terminal app to poll.
 _started: dict[int, OrderedRetryPlan] = {}
 
@@ -72,7 +75,10 @@ def start_plan(ctx: FixContext, change: RedisChange, reason: str) -> str:
     if not plan.pushed_update_jids:
         raise LookupError(f"no update job was retried ({report.summary()})")
     _started[change.trainee_id] = plan
-    return f"Sidekiq: ordered retry started ({report.summary()}); award held back"
+    return (
+        f"Sidekiq: ordered retry started ({report.summary()}); release the award "
+        "with step=release once the update has gone through"
+    )
 
 
 def _queued_updates(ctx: FixContext, trainee_id: int) -> list[FailedJob]:
@@ -135,6 +141,7 @@ class OrderedRetry(Fix):
         warnings: list[str] = []
         changes: tuple[RedisChange, ...] = ()
         members: list[tuple[str, bytes]] = []
+        later_steps: list[str] = []
         if not blocked and plan is not None:
             view = dqt_view.compare(ctx, row)
             calls = view.calls
@@ -150,15 +157,28 @@ class OrderedRetry(Fix):
             else:
                 planned = plan.preview(job_actions(ctx))
                 warnings += list(planned.warnings)
-                warnings += [step.description for step in planned.steps]
+                warnings += [
+                    f"award job {job.jid} is in the retry set: Sidekiq retries it by "
+                    f"itself at {job.score_time:%Y-%m-%d %H:%M} UTC if it is not "
+                    "released first (only scheduled awards are held back)"
+                    for job in plan.awards
+                    if job.where == "retry" and job.score_time is not None
+                ]
+                now_steps = [
+                    step.description
+                    for step in planned.steps
+                    if not step.description.startswith(LATER)
+                ]
+                later_steps = [
+                    step.description
+                    for step in planned.steps
+                    if step.description.startswith(LATER)
+                ]
                 members = [(job.where, job.raw) for job in plan.updates + plan.awards]
                 changes = (
                     RedisChange(
                         kind="ordered_start",
-                        description=(
-                            f"hold the award job(s) and retry the update job(s) of "
-                            f"trainee {row['id']}"
-                        ),
+                        description="; ".join(now_steps),
                         job_class=UPDATE_JOB,
                         trainee_id=row["id"],
                         slug=row["slug"],
@@ -182,6 +202,7 @@ class OrderedRetry(Fix):
             blocked=blocked,
             params=params_tuple(values),
             next_steps=(
+                *later_steps,
                 "when the update job has run without failing, apply ordered_retry "
                 "with step=release",
             ),

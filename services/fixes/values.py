@@ -124,6 +124,8 @@ def display_value(column: str, value: Any) -> str:
         return enums.label(ENUM_COLUMNS[column], value)
     if value is None:
         return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
