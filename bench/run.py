@@ -49,11 +49,19 @@ def _seed(urls: dict[str, str], trainees: int, failed_jobs: int) -> float:
     """Seeds through the product's own command; returns the seconds it took."""
     started = time.perf_counter()
     command = [
-        sys.executable, "-m", "triage.cli", "sandbox", "seed",
-        "--database-url", urls["DATABASE_URL"],
-        "--redis-url", urls["REDIS_URL"],
-        "--trainees", str(trainees),
-        "--failed-jobs", str(failed_jobs),
+        sys.executable,
+        "-m",
+        "triage.cli",
+        "sandbox",
+        "seed",
+        "--database-url",
+        urls["DATABASE_URL"],
+        "--redis-url",
+        urls["REDIS_URL"],
+        "--trainees",
+        str(trainees),
+        "--failed-jobs",
+        str(failed_jobs),
     ]
     subprocess.run(command, check=True)
     return time.perf_counter() - started
@@ -64,7 +72,8 @@ def _server_versions(engine: Any, redis_client: Any) -> dict[str, str]:
 
     with engine.connect() as conn:
         postgres = conn.execute(text("show server_version")).scalar_one()
-    return {"postgresql": str(postgres), "redis": redis_client.info("server")["redis_version"]}
+    redis_version = redis_client.info("server")["redis_version"]
+    return {"postgresql": str(postgres), "redis": redis_version}
 
 
 def _section(name: str, runner: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -76,7 +85,8 @@ def _section(name: str, runner: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def _print_table(figures: dict[str, dict[str, Any]]) -> None:
-    print(f"{'figure':44} {'median':>10} {'p95':>10} {'limit':>10} {'ratio':>7}  target")
+    header = f"{'figure':44} {'median':>10} {'p95':>10} {'limit':>10} {'ratio':>7}"
+    print(header + "  target")
     for section, rows in figures.items():
         if "error" in rows:
             print(f"{section:44} ERROR {rows['error']}")
@@ -106,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
-        urls = {k: os.environ.get(k, "") for k in
-                ("DATABASE_URL", "REDIS_URL", "DQT_API_URL", "DQT_API_KEY")}
+        urls = {
+            k: os.environ.get(k, "")
+            for k in ("DATABASE_URL", "REDIS_URL", "DQT_API_URL", "DQT_API_KEY")
+        }
         where = "given services"
     else:
         args.data_dir.mkdir(parents=True, exist_ok=True)
