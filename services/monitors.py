@@ -791,3 +791,29 @@ def _failed_check(error: Exception, what: str) -> DqtCheck:
         return DqtCheck("error", f"DQT answered {error.status}: {error}")
     log.warning("DQT %s look-up failed: %s", what, type(error).__name__)
     return DqtCheck("error", f"DQT look-up failed: {type(error).__name__}: {error}")
+
+
+# --- counts for a header --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonitorCounts:
+    """How many trainees each monitor lists, for a header or a home screen."""
+
+    pending_trns: int
+    pending_awards: int
+    timed_out_polling: int
+
+
+def monitor_counts(
+    conn: Connection, redis_client: redis.Redis, *, today: date
+) -> MonitorCounts:
+    """The three counts from one Sidekiq read and one pass over each list."""
+    index = read_job_index(redis_client)
+    trns = awards = timed_out = 0
+    for row in iter_pending_trns(conn, index, today=today):
+        trns += 1
+        timed_out += row.timed_out
+    for _ in iter_pending_awards(conn, index, today=today):
+        awards += 1
+    return MonitorCounts(trns, awards, timed_out)

@@ -305,3 +305,55 @@ def test_command_choices_match_the_service() -> None:
 
     assert command.WHATS == export.WHATS
     assert command.FORMATS == export.FORMATS
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_only(monkeypatch: Any) -> None:
+    import sys
+
+    from triage.commands.monitors import ProgressBar
+
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    bar = ProgressBar("exporting pending-trns")
+    bar(0, 400)
+    bar(200, 400)
+    bar.finish()
+    drawn = terminal.getvalue()
+    assert "\rexporting pending-trns [" + "#" * 15 + "." * 15 + "] 200/400" in drawn
+    assert drawn.endswith("\n")
+
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    quiet = ProgressBar("exporting")
+    quiet(1, 2)
+    quiet.finish()
+    assert piped.getvalue() == ""
+
+
+def test_export_to_a_folder_that_does_not_exist(
+    engine: Any,
+    redis_client: Any,
+    database_url: str,
+    redis_url: str,
+    tmp_path: Path,
+    monkeypatch: Any,
+    capsys: Any,
+) -> None:
+    from triage.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("DQT_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRIAGE_DATA_DIR", str(tmp_path / "data"))
+    missing = tmp_path / "no" / "such" / "folder" / "out.csv"
+    status = main(["export", "pending-awards", "--output", str(missing)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(f"triage: cannot write {missing}")
+    assert "Traceback" not in err

@@ -384,3 +384,11 @@ def test_trainee_columns_follow_the_fields_of_trainee_facts() -> None:
     columns = [column.name for column in monitors.trainee_columns()]
     assert len(columns) == monitors.TRAINEE_COLUMN_COUNT == len(fields)
     assert ["id", *columns[1:]] == fields
+
+
+def test_monitor_counts(engine: Any, redis_client: Any, pending_trn_data: None) -> None:
+    with engine.connect() as conn:
+        counts = monitors.monitor_counts(conn, redis_client, today=TODAY)
+    assert counts == monitors.MonitorCounts(
+        pending_trns=8, pending_awards=0, timed_out_polling=3
+    )
