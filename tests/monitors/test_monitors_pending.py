@@ -392,3 +392,10 @@ def test_monitor_counts(engine: Any, redis_client: Any, pending_trn_data: None) 
     assert counts == monitors.MonitorCounts(
         pending_trns=8, pending_awards=0, timed_out_polling=3
     )
+
+
+def test_fixes_on_offer_are_registered_fixes() -> None:
+    from services.fixes import FIXES
+
+    assert set(monitors.PENDING_TRN_FIXES) <= set(FIXES)
+    assert set(monitors.PENDING_AWARD_FIXES) <= set(FIXES)
