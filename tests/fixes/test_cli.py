@@ -107,3 +107,9 @@ def test_usage_errors_exit_2(
         unknown_fix.returncode == 2 and "no fix called 'make_tea'" in unknown_fix.stderr
     )
     assert bad_param.returncode == 2 and "not KEY=VALUE" in bad_param.stderr
+
+
+def test_osc52_puts_the_message_on_the_clipboard():
+    from triage.commands.fix import osc52
+
+    assert osc52("UKPRN: 10099901") == "\x1b]52;c;VUtQUk46IDEwMDk5OTAx\x07"

@@ -12,6 +12,7 @@ applied, or a preview that cannot be applied; 2 a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 from pathlib import Path
@@ -46,7 +47,25 @@ def register(subparsers: Any) -> None:
         help="a parameter of the fix (repeatable)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--copy",
+        action="store_true",
+        help="also copy a fix's message to the clipboard (OSC 52; works over SSH)",
+    )
     parser.set_defaults(handler=run)
+
+
+def osc52(text: str) -> str:
+    """The terminal sequence that puts `text` on the clipboard (OSC 52)."""
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f"\x1b]52;c;{encoded}\x07"
+
+
+def _copy(message: str | None) -> None:
+    # Only to a terminal: in a pipe or a file the sequence would be noise.
+    if message and sys.stdout.isatty():
+        sys.stdout.write(osc52(message))
+        sys.stdout.flush()
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -150,6 +169,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 title = fixes.get_fix(args.fix).title
                 print("\n".join(preview_lines(preview, title)))
+            if args.copy:
+                _copy(preview.message)
             return EXIT_REFUSED if preview.blocked else EXIT_OK
 
         outcome = fixes.apply(ctx, preview, args.comment)
