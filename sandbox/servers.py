@@ -92,6 +92,9 @@ def start_postgres(data_dir: Path) -> str:
     if url is not None:
         return url
 
+    # get_server makes this folder only the first time this process asks for it;
+    # after a reset wiped it, it must exist again before the cached handle starts.
+    postgres_dir(data_dir).mkdir(exist_ok=True)
     started = time.monotonic()
     try:
         # cleanup_mode=None: the server must keep running after this process exits.
@@ -103,7 +106,8 @@ def start_postgres(data_dir: Path) -> str:
         server.start()
     except Exception as error:  # noqa: BLE001 - many kinds; reported as one line
         raise SandboxServerError(
-            f"PostgreSQL did not start in {postgres_dir(data_dir)}: {error} "
+            f"PostgreSQL did not start in {postgres_dir(data_dir)}: "
+            f"{str(error) or type(error).__name__} "
             f"(see {postgres_dir(data_dir) / 'log'})"
         ) from error
     url = server.get_uri()

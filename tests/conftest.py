@@ -12,17 +12,20 @@ Fixtures:
 - `redis_client`: a redis-py client (bytes, not decoded) on an emptied database.
 - `simulator`: a DQT simulator on an ephemeral loopback port, no teachers, one API
   key (`simulator_api_key`); `make_simulator(state)` starts one with a given state.
-- `data_dir`: an empty data folder for the product.
+- `data_dir`: an empty data folder for the product (outside pytest's temporary
+  root, see `server_folder`); a sandbox left running in it is stopped afterwards.
 - `run_triage(*args, **settings)`: the installed `triage` console script in a
-  subprocess, with none of our settings from the outer environment, `settings` added
-  (e.g. `TRIAGE_DATA_DIR=...`), in the test's own folder.
+  subprocess, with none of our settings from the outer environment,
+  `TRIAGE_DATA_DIR` = `data_dir`, `settings` added, in the test's own folder.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,10 +58,31 @@ def _with_db_number(url: str, number: int) -> str:
     return url
 
 
+def server_folder(prefix: str) -> Path:
+    """A new folder for server data, outside pytest's temporary root.
+
+    pytest makes `/tmp/pytest-of-<user>` private (mode 0700) whenever a session
+    starts. Run as root, pgserver runs PostgreSQL as the `pgserver` user, which must
+    reach its data directory all along: another test session starting would cut it
+    off. A short path also keeps the Redis socket within sun_path.
+    """
+    return Path(tempfile.mkdtemp(prefix=f"triage-{prefix}-"))
+
+
+def remove_server_folder(folder: Path) -> None:
+    """Stop whatever a test left running in `folder`, then delete it."""
+    if (folder / "sandbox.lock").exists():
+        from sandbox import lifecycle
+
+        lifecycle.stop(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def _embedded_services_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Kept short: the Redis socket path must fit in sun_path.
-    return tmp_path_factory.mktemp("srv")
+def _embedded_services_dir() -> Iterator[Path]:
+    folder = server_folder("services")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -120,10 +144,11 @@ def redis_client(redis_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    return folder
+def data_dir() -> Iterator[Path]:
+    """An empty data folder; a sandbox started in it is stopped afterwards."""
+    folder = server_folder("data")
+    yield folder
+    remove_server_folder(folder)
 
 
 @pytest.fixture
@@ -168,7 +193,9 @@ SETTING_PREFIXES = ("DATABASE_URL", "REDIS_URL", "DQT_API_", "TRIAGE_")
 
 
 @pytest.fixture
-def run_triage(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_triage(
+    tmp_path: Path, data_dir: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     script = Path(sys.executable).with_name("triage")
 
     def run(
@@ -179,7 +206,7 @@ def run_triage(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]
             for name, value in os.environ.items()
             if not name.startswith(SETTING_PREFIXES)
         }
-        environment["TRIAGE_DATA_DIR"] = str(tmp_path / "data")
+        environment["TRIAGE_DATA_DIR"] = str(data_dir)
         environment.update(settings)
         return subprocess.run(
             [str(script), *args],
