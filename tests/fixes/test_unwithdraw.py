@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 from services import fixes
+from services.register.audits import trainee_timeline
 from tests.fixes.helpers import (
     FIXED_NOW,
     PROVIDER_ID,
@@ -82,6 +83,11 @@ def test_b10_unwithdraw_writes_integers_and_the_next_version(engine, provider, c
         "state": [4, 2],
         "withdraw_date": ["2023-05-02T00:00:00.000Z", None],
     }
+
+    with engine.connect() as conn:
+        newest = trainee_timeline(conn, 1010)[0]
+    assert newest.title == "Withdrawal undone"
+    assert newest.username == "Grace Oduya via register-triage"
 
     entry = journal_entries(ctx)[-1]
     assert entry.action == "fix:unwithdraw"
