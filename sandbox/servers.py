@@ -198,7 +198,7 @@ def _read_config(config: Path) -> dict[str, str]:
 
 def _url_from_config(values: dict[str, str]) -> str | None:
     if values.get("unixsocket"):
-        return f"unix://{values['unixsocket']}?db=0"
+        return f"unix://{values['unixsocket']}"
     port = values.get("port")
     if port and port != "0":
         return f"redis://127.0.0.1:{port}/0"
