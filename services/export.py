@@ -507,13 +507,17 @@ class DqtLookup:
         *,
         timeout: float = 10.0,
         requests_per_minute: int = 300,
+        **client_options: Any,
     ) -> None:
+        self.client_options = client_options
         self.base_url = base_url
         self.api_key = api_key
         self.timeout = timeout
         self.requests_per_minute = requests_per_minute
         self._runner: asyncio.Runner | None = None
         self._client: Any = None
+        # What DQT said when a whole batch found it unavailable; then no more asks.
+        self.unavailable: str | None = None
 
     def open(self) -> None:
         from dqt.client import DqtClient
@@ -524,6 +528,7 @@ class DqtLookup:
             self.api_key or "",
             timeout=self.timeout,
             requests_per_minute=self.requests_per_minute,
+            **self.client_options,
         )
         self._client = self._runner.run(client.__aenter__())
 
@@ -549,18 +554,32 @@ class DqtLookup:
         return self._runner.run(self._batch(items))
 
     async def _batch(self, items: Sequence[DqtItem]) -> list[dict[str, Any]]:
-        return list(await asyncio.gather(*(self._one(item) for item in items)))
+        # Once a whole batch found DQT unavailable, the rest are not asked: an
+        # export of 100,000 rows must not wait out every retry of a dead service.
+        if self.unavailable:
+            note = f"not asked: DQT was unavailable ({self.unavailable})"
+            return [dqt_cells(None, note) for _ in items]
 
-    async def _one(self, item: DqtItem) -> dict[str, Any]:
+        checks = await asyncio.gather(*(self._one(item) for item in items))
+        asked = [check for check in checks if check is not None]
+        if asked and all(check.outcome == "unavailable" for check in asked):
+            self.unavailable = asked[0].message
+            log.warning("DQT unavailable during an export: no further look-ups")
+        return [
+            dqt_cells(check, check.message)
+            if check is not None
+            else dqt_cells(None, "no trainee")
+            for check in checks
+        ]
+
+    async def _one(self, item: DqtItem) -> monitors.DqtCheck | None:
         facts = item.trainee
         if facts is None:
-            return dqt_cells(None, "no trainee")
+            return None
         if not (facts.trn or "").strip() and item.request_uuid:
             pending = _request_only(facts, item.request_uuid)
-            check = await monitors.check_trn_in_dqt(self._client, pending)
-        else:
-            check = await monitors.check_award_in_dqt(self._client, facts)
-        return dqt_cells(check, check.message)
+            return await monitors.check_trn_in_dqt(self._client, pending)
+        return await monitors.check_award_in_dqt(self._client, facts)
 
 
 def _request_only(facts: monitors.TraineeFacts, uuid: str) -> monitors.PendingTrn:

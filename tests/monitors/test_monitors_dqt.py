@@ -249,3 +249,32 @@ def test_export_command_with_dqt(
     rows = {row["register_id"]: row for row in csv.DictReader(target.open())}
     assert rows["21"]["dqt_qts_date"] == "2026-11-28"
     assert "date_of_birth" not in rows["21"]
+
+
+def test_export_stops_asking_once_dqt_is_down(engine: Any, redis_client: Any) -> None:
+    add_provider(engine, ukprn=UKPRN)
+    for trainee_id in range(1, 61):
+        add_trainee(
+            engine,
+            trainee_id,
+            state=3,
+            trn=f"{3100000 + trainee_id}",
+            date_of_birth=BIRTH,
+            recommended_for_award_at=datetime(2026, 11, 1, 9),
+        )
+    url = f"http://127.0.0.1:{closed_port()}"
+    with DqtLookup(url, KEY, timeout=1.0, get_retries=0) as lookup:
+        text = export_to_text(
+            engine,
+            redis_client,
+            ExportRequest("pending-awards", "csv", with_dqt=True),
+            today=TODAY,
+            dqt=lookup,
+        )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 60
+    assert all(row["dqt_lookup"].startswith("DQT unavailable") for row in rows[:50])
+    assert all(
+        row["dqt_lookup"].startswith("not asked: DQT was unavailable")
+        for row in rows[50:]
+    )
