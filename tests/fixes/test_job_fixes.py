@@ -168,3 +168,22 @@ def test_redis_down_while_checking_the_job_changes_nothing(
     assert outcome.status == "failed"
     assert outcome.summary.startswith("Redis could not be read to check the jobs")
     assert redis_client.zcard("dead") == 1
+
+
+def test_a_discarded_trainees_job_can_be_deleted_but_not_retried(
+    engine, provider, redis_client, ctx
+):
+    from datetime import datetime
+
+    add_trainee(engine, 703, discarded_at=datetime(2023, 5, 1))
+    add_failed_job(
+        redis_client, "Dqt::UpdateTraineeJob", [trainee_gid(703)], jid="7" * 24
+    )
+
+    retry = fixes.preview(ctx, "retry", "703", {"jid": "7" * 24})
+    delete = fixes.preview(ctx, "delete_job", "703", {"jid": "7" * 24})
+
+    assert retry.blocked is not None and "discarded" in retry.blocked
+    assert delete.blocked is None
+    assert fixes.apply(ctx, delete, "trainee deleted in Register").status == "applied"
+    assert redis_client.zcard("dead") == 0

@@ -173,3 +173,13 @@ def test_redis_down_after_the_commit_is_partial_and_says_what_is_left(
     assert entry.detail["left_to_do"] == [expected]
     assert "the database changes were committed" in entry.summary
     assert entry.detail["audit_ids"] == list(outcome.audit_ids)
+
+
+def test_an_unknown_state_in_the_audits_falls_back_and_is_named(engine, provider, ctx):
+    add_trainee(engine, 1011, state=4)
+    add_audit(engine, 1011, version=1, audited_changes={"state": [9, 4]})
+
+    preview = fixes.preview(ctx, "unwithdraw", "1011", {"enqueue_update": "no"})
+
+    assert [(c.column, c.old, c.new) for c in preview.db_changes] == [("state", 4, 2)]
+    assert any("has state 9" in warning for warning in preview.warnings)
