@@ -321,3 +321,33 @@ def test_change_route_and_discarded_trainees() -> None:
     assert route_case["employing_school_id"] is not None
     discarded = _trainee(PLAYBOOK_TRAINEES["discarded_trainee_job"].trainee_id)
     assert discarded["discarded_at"] is not None
+
+
+async def test_the_demo_state_served_over_http(make_simulator: Any) -> None:
+    """The same answers through the simulator and the product's DQT client."""
+    from dqt.client import DqtClient
+    from dqt.errors import DqtApiError
+    from dqt.simulator.state import ApiKey
+
+    state = _state()
+    state.api_keys.append(ApiKey(key="demo-test-key", client=DQT_CLIENT))
+    simulator = make_simulator(state)
+
+    mismatch = _trainee(PLAYBOOK_TRAINEES["teacher_not_found_dob_mismatch"].trainee_id)
+    withdraw = _trainee(PLAYBOOK_TRAINEES["no_incomplete_itt_withdraw"].trainee_id)
+    timed_out = PLAYBOOK_TRAINEES["retrieve_trn_timeout"].trainee_id
+
+    async with DqtClient(simulator.url, "demo-test-key") as client:
+        teacher = await client.get_teacher(mismatch["trn"], mismatch["date_of_birth"])
+        polled = await client.get_trn_request(str(_request(timed_out)["request_id"]))
+        with pytest.raises(DqtApiError) as refused:
+            await client.set_itt_outcome(
+                withdraw["trn"],
+                withdraw["date_of_birth"],
+                withdraw["slug"],
+                {"ittProviderUkprn": _ukprn(withdraw), "outcome": "Withdrawn"},
+            )
+
+    assert teacher.date_of_birth != mismatch["date_of_birth"]
+    assert polled.trn == people.trainee_trn(timed_out)
+    assert refused.value.error_code == 10005
