@@ -283,7 +283,14 @@ def _ensure_running_locked(data_dir: Path, today: dt.date) -> SandboxUrls:
         # The simulator of a failed earlier attempt serves a stale state file.
         _stop_simulator(data_dir, state)
         state.pop("simulator", None)
-        _seed(data_dir, database_url, redis_url, today)
+        try:
+            _seed(data_dir, database_url, redis_url, today)
+        except Exception as error:  # noqa: BLE001 - any failure: retried next start
+            log.exception("loading the demo data into %s failed", data_dir)
+            raise SandboxError(
+                f"loading the demo data failed ({type(error).__name__}); it is "
+                f"retried on the next start; details in {data_dir / 'triage.log'}"
+            ) from error
         # Recorded only now, so that a seed that failed half-way is redone.
         state.update(
             seeded=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -157,6 +158,18 @@ def test_restart_keeps_the_data_and_reset_brings_back_the_demo(
     assert "before the reset" in (sandbox_dir / "triage.log").read_text()
     assert lifecycle.status(sandbox_dir).running is True
     assert _simulator_answers(fresh) == 404
+
+    # A seed whose success was never recorded (a crash half-way) is done again,
+    # from scratch rather than on top of what is there.
+    state_file = sandbox_dir / lifecycle.STATE_FILE
+    state = json.loads(state_file.read_text())
+    del state["seeded"]
+    state_file.write_text(json.dumps(state))
+
+    reseeded = lifecycle.ensure_running(sandbox_dir)
+
+    assert _count(reseeded.database_url, "SELECT count(*) FROM trainees") == trainees
+    assert lifecycle.status(sandbox_dir).seeded is True
 
 
 def test_two_data_folders_do_not_collide(data_dir: Path) -> None:
