@@ -100,7 +100,14 @@ def demo_simulator_state(today: date) -> SimulatorState:
 
 def demo_dqt_state(today: date) -> dict[str, Any]:
     """The DQT simulator's state JSON for the demo (no API keys; add your own)."""
-    state: dict[str, Any] = demo_simulator_state(today).model_dump(mode="json")
+    built = demo_simulator_state(today)
+    log.info(
+        "demo DQT state for %s: %d teachers, %d TRN requests",
+        today.isoformat(),
+        len(built.teachers),
+        len(built.trn_requests),
+    )
+    state: dict[str, Any] = built.model_dump(mode="json")
     return state
 
 
