@@ -70,10 +70,22 @@ def _postmaster_info(pgdata: Path):  # -> PostmasterInfo | None
         return None
 
 
+def _postmaster_alive(info, pgdata: Path) -> bool:  # type: ignore[no-untyped-def]
+    """The pid in postmaster.pid is this folder's postmaster, not a reused pid."""
+    if info is None or not info.is_running():
+        return False
+    try:
+        command = info.process.cmdline()
+    except Exception:  # noqa: BLE001 - gone meanwhile, or not ours to inspect
+        return False
+    return bool(command) and "postgres" in command[0] and str(pgdata) in command
+
+
 def postgres_url(data_dir: Path) -> str | None:
     """The running PostgreSQL's URL (unix socket), or None when it is not running."""
-    info = _postmaster_info(postgres_dir(data_dir).resolve())
-    if info is None or not info.is_running() or info.status != "ready":
+    pgdata = postgres_dir(data_dir).resolve()
+    info = _postmaster_info(pgdata)
+    if not _postmaster_alive(info, pgdata) or info.status != "ready":
         return None
     return info.get_uri()
 
@@ -125,7 +137,7 @@ def stop_postgres(data_dir: Path) -> bool:
     bin_path = pgserver.utils.POSTGRES_VERSIONS[pgserver.TARGET_POSTGRES_VERSION]
     pgdata = postgres_dir(data_dir).resolve()
     info = _postmaster_info(pgdata)
-    if info is None or not info.is_running():
+    if not _postmaster_alive(info, pgdata):
         return False
 
     # pgserver initialises and runs the cluster as a `pgserver` user when we are
