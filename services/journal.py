@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 JOURNAL_FILE_NAME = "journal.jsonl"
 
+# Block size for reading the newest entries backwards.
+_READ_BLOCK = 64 * 1024
+
 Outcome = Literal["previewed", "applied", "refused", "failed", "partial"]
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 
@@ -248,34 +251,71 @@ class Journal:
     def read(
         self, limit: int | None = None, newest_first: bool = True
     ) -> list[JournalEntry]:
-        """The entries in the file; unreadable lines are skipped and logged."""
+        """The entries in the file; unreadable lines are skipped and logged.
+
+        The newest `limit` entries are read from the end of the file, so a
+        journal kept for years opens as fast as a new one.
+        """
+        if limit is not None and limit <= 0:
+            return []
+        if newest_first and limit is not None:
+            return self._read_newest(limit)
+
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return []
-
-        entries: list[JournalEntry] = []
         lines = raw.split(b"\n")
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                entries.append(JournalEntry.from_json(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as error:
-                torn = number == len(lines)
-                log.warning(
-                    "journal: skipped %s line %d of %s (%s)",
-                    "torn last" if torn else "unreadable",
-                    number,
-                    self.path,
-                    type(error).__name__,
-                )
-
+        entries = [
+            entry
+            for number, line in enumerate(lines, start=1)
+            if (entry := self._parse(line, number == len(lines))) is not None
+        ]
         if newest_first:
             entries.reverse()
-        if limit is not None:
-            entries = entries[: max(limit, 0)]
+        return entries if limit is None else entries[:limit]
+
+    def _read_newest(self, limit: int) -> list[JournalEntry]:
+        """Up to `limit` entries, newest first, reading backwards in blocks."""
+        try:
+            handle = self.path.open("rb")
+        except FileNotFoundError:
+            return []
+        with handle:
+            position = handle.seek(0, os.SEEK_END)
+            entries: list[JournalEntry] = []
+            # Bytes of a line whose start has not been read yet.
+            partial = b""
+            last_line = True
+            while position > 0 and len(entries) < limit:
+                size = min(_READ_BLOCK, position)
+                position -= size
+                handle.seek(position)
+                lines = (handle.read(size) + partial).split(b"\n")
+                # The first piece may be cut; keep it for the next block.
+                partial = lines.pop(0) if position > 0 else b""
+                for line in reversed(lines):
+                    entry = self._parse(line, last_line)
+                    last_line = False
+                    if entry is not None:
+                        entries.append(entry)
+                        if len(entries) == limit:
+                            break
         return entries
+
+    def _parse(self, line: bytes, is_last: bool) -> JournalEntry | None:
+        if not line.strip():
+            return None
+        try:
+            return JournalEntry.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning(
+                "journal: skipped %s line of %s (%s)",
+                "a torn last" if is_last else "an unreadable",
+                self.path,
+                type(error).__name__,
+            )
+            return None
 
 
 def _entry_from_mapping(data: Mapping[str, Any]) -> JournalEntry:

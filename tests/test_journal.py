@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from services import journal as journal_module
 from services.journal import NOT_RECORDED, Journal, JournalEntry
 
 
@@ -229,3 +230,25 @@ def test_concurrent_processes_never_interleave_lines(tmp_path: Path) -> None:
     for writer in range(4):
         own = [e.summary for e in entries if e.operator == f"writer {writer}"]
         assert own == [f"{writer}:{n}" for n in range(50)]
+
+
+@pytest.mark.parametrize("block", [7, 100, 333, 64 * 1024])
+def test_newest_entries_are_read_backwards_across_block_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    monkeypatch.setattr(journal_module, "_READ_BLOCK", block)
+    journal = Journal(tmp_path / "journal.jsonl")
+    for number in range(1, 31):
+        journal.append(_entry(number, summary=f"entry {number} " + "é" * number))
+        if number == 10:
+            with journal.path.open("ab") as handle:
+                handle.write(b"not json at all\n")
+    with journal.path.open("ab") as handle:
+        handle.write(b'{"operator": "torn')
+
+    everything = journal.read(newest_first=False)
+    assert [e.summary.split()[1] for e in everything] == [str(n) for n in range(1, 31)]
+    for limit in (1, 2, 5, 20, 29, 30, 31, 100):
+        newest = journal.read(limit=limit)
+        assert newest == list(reversed(everything))[:limit]
+    assert journal.read(limit=0) == []
