@@ -137,7 +137,7 @@ def _apply(
                 f"{later.description}: run `{later.manual_command}`"
                 for later in preview.redis_changes[index:]
             ]
-            committed = bool(preview.db_changes)
+            committed = bool(preview.db_changes or preview.related_writes)
             status: OutcomeStatus = "partial" if committed or index else "failed"
             what = (
                 "the database changes were committed"

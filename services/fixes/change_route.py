@@ -28,6 +28,7 @@ from services.fixes.common import (
     load_trainee,
     params_tuple,
     update_job_change,
+    update_job_notes,
     yes_no,
 )
 from services.fixes.rows import make_fingerprint
@@ -139,6 +140,7 @@ class ChangeRoute(Fix):
         redis_changes: tuple[RedisChange, ...] = ()
         if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
             redis_changes = (update_job_change(row),)
+            warnings += update_job_notes(row)
 
         return Preview(
             fix=self.name,

@@ -15,6 +15,8 @@ from services.fixes.base import (
     RedisChange,
 )
 from services.fixes.rows import find_trainee
+from services.register import enums
+from services.register.enums import TraineeState
 
 UPDATE_TRAINEE_JOB = "Dqt::UpdateTraineeJob"
 REGISTER_FOR_TRN_JOB = "Dqt::RegisterForTrnJob"
@@ -84,6 +86,26 @@ def update_job_change(row: RowMapping) -> RedisChange:
         slug=slug,
         manual_command=f"triage jobs enqueue update-trainee {slug} --reason TEXT",
     )
+
+
+# Register's UpdateTraineeJob sends nothing for a trainee in any other state.
+UPDATE_JOB_STATES = frozenset(
+    {TraineeState.submitted_for_trn, TraineeState.trn_received, TraineeState.deferred}
+)
+
+
+def update_job_notes(row: RowMapping, state_after: Any = None) -> list[str]:
+    """What the optional update job will really do, given the state after the fix."""
+    state = row["state"] if state_after is None else state_after
+    notes = []
+    if state not in UPDATE_JOB_STATES:
+        notes.append(
+            f"Register's {UPDATE_TRAINEE_JOB} sends nothing for a trainee who is "
+            f"{enums.state_label(state)}"
+        )
+    if not (row["trn"] or "").strip():
+        notes.append(f"the trainee has no TRN: {UPDATE_TRAINEE_JOB} fails without one")
+    return notes
 
 
 def params_tuple(values: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

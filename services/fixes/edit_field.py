@@ -28,6 +28,7 @@ from services.fixes.common import (
     load_trainee,
     params_tuple,
     update_job_change,
+    update_job_notes,
     yes_no,
 )
 from services.fixes.rows import make_fingerprint
@@ -132,6 +133,7 @@ class EditField(Fix):
         redis_changes: tuple[RedisChange, ...] = ()
         if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
             redis_changes = (update_job_change(row),)
+            warnings += update_job_notes(row)
         else:
             warnings.append(
                 "DQT is not updated by this change; enqueue_update=yes sends it"

@@ -24,6 +24,7 @@ from services.fixes.common import (
     load_trainee,
     params_tuple,
     update_job_change,
+    update_job_notes,
     yes_no,
 )
 from services.fixes.rows import make_fingerprint
@@ -89,6 +90,7 @@ class ReverseAward(Fix):
         redis_changes: tuple[RedisChange, ...] = ()
         if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
             redis_changes = (update_job_change(row),)
+            warnings += update_job_notes(row, int(TraineeState.trn_received))
             warnings.append(
                 "DQT refuses the update while it still holds the award "
                 "(Teacher already has QTS/EYTS date)"

@@ -21,6 +21,7 @@ from services.fixes.common import (
     load_trainee,
     params_tuple,
     update_job_change,
+    update_job_notes,
     yes_no,
 )
 from services.fixes.rows import make_fingerprint
@@ -54,6 +55,7 @@ class Unwithdraw(Fix):
             blocked = f"the trainee is {enums.state_label(row['state'])}, not withdrawn"
 
         changes: tuple = ()
+        new_state: int | None = None
         if not blocked:
             with ctx.engine.connect() as conn:
                 previous = previous_state_before_withdrawal(conn, row["id"])
@@ -71,7 +73,8 @@ class Unwithdraw(Fix):
                 warnings.append(
                     "the state restored is TRN received but the trainee has no TRN"
                 )
-            new_values: dict[str, Any] = {"state": previous.state}
+            new_state = previous.state
+            new_values: dict[str, Any] = {"state": new_state}
             new_values.update({column: None for column in WITHDRAWAL_COLUMNS})
             changes = changes_between(row, new_values)
 
@@ -82,6 +85,7 @@ class Unwithdraw(Fix):
         redis_changes: tuple[RedisChange, ...] = ()
         if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
             redis_changes = (update_job_change(row),)
+            warnings += update_job_notes(row, new_state)
 
         return Preview(
             fix=self.name,

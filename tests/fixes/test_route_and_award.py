@@ -118,3 +118,20 @@ def test_reverse_award_refuses_a_trainee_who_was_never_awarded(engine, provider,
 
     assert preview.blocked is not None
     assert preview.blocked.startswith("the trainee is TRN received")
+
+
+def test_the_optional_update_job_says_what_register_would_do_with_it(
+    engine, provider, ctx
+):
+    add_trainee(engine, 65, state=6, awarded_at=datetime(2023, 6, 5), **COURSE)
+
+    route = fixes.preview(
+        ctx, "change_route", "65", {"route": "assessment_only", "enqueue_update": "yes"}
+    )
+    reverse = fixes.preview(ctx, "reverse_award", "65", {"enqueue_update": "yes"})
+
+    assert (
+        "Register's Dqt::UpdateTraineeJob sends nothing for a trainee who is awarded"
+        in route.warnings
+    )
+    assert not any("sends nothing" in warning for warning in reverse.warnings)
