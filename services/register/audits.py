@@ -179,6 +179,55 @@ def normalise_audited_changes(
     return normalised
 
 
+def _name_to_int(enum_type: type[IntEnum], value: Any) -> Any:
+    if isinstance(value, str):
+        member = enums.coerce(enum_type, value)
+        if member is not None:
+            return int(member)
+    return value
+
+
+def _normalise_stored(audited_changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored update audit's changes with enum names turned into integers."""
+    normalised: dict[str, Any] = {}
+    for column, pair in audited_changes.items():
+        enum_type = TRAINEE_ENUM_COLUMNS.get(column)
+        if enum_type is not None and isinstance(pair, list):
+            pair = [_name_to_int(enum_type, value) for value in pair]
+        normalised[column] = pair
+    return normalised
+
+
+def last_audit_records(
+    conn: Connection, trainee_id: int, changes: Mapping[str, Sequence[Any]]
+) -> bool:
+    """Whether the trainee's newest audit already records exactly `changes`.
+
+    Both sides are normalised first (enum names to integers, dates to Rails'
+    text), so an audit holding `["submitted_for_trn", 2]` and a planned change
+    `(1, "trn_received")` are the same change, and neither a duplicate audit
+    is written nor a real change missed.
+    """
+    planned = normalise_audited_changes(changes)
+    stored = conn.execute(
+        select(audits.c.audited_changes)
+        .where(
+            audits.c.auditable_type == "Trainee",
+            audits.c.auditable_id == trainee_id,
+            audits.c.action == "update",
+        )
+        .order_by(
+            audits.c.version.desc().nulls_last(),
+            audits.c.created_at.desc().nulls_last(),
+            audits.c.id.desc(),
+        )
+        .limit(1)
+    ).scalar()
+    if not isinstance(stored, Mapping):
+        return False
+    return _normalise_stored(stored) == planned
+
+
 # --- writing ---------------------------------------------------------------
 
 

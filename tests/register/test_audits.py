@@ -14,6 +14,7 @@ from services.register import audits as audit_service
 from services.register.audits import (
     AuditWriteError,
     audit_username,
+    last_audit_records,
     normalise_audited_changes,
     previous_state_before_withdrawal,
     trainee_timeline,
@@ -460,3 +461,24 @@ def test_timezone_aware_now_is_stored_as_utc(b10: Engine) -> None:
         ).scalar_one()
     assert stored == aware.astimezone(UTC).replace(tzinfo=None)
     assert audit_service.format_audit_datetime(aware) == "2026-06-01T11:00:00.000Z"
+
+
+def test_dedupe_check_compares_names_and_integers_alike(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _provider(conn)
+        _trainee(conn, 11, state=2)
+        _audit(
+            conn,
+            auditable_id=11,
+            version=4,
+            audited_changes={"state": ["submitted_for_trn", 2]},
+        )
+
+    with engine.connect() as conn:
+        assert last_audit_records(conn, 11, {"state": (1, "trn_received")}) is True
+        assert last_audit_records(conn, 11, {"state": ("submitted_for_trn", 2)})
+        assert last_audit_records(conn, 11, {"state": (1, 3)}) is False
+        assert last_audit_records(conn, 11, {"state": (1, 2), "trn": (None, "1")}) is (
+            False
+        )
+        assert last_audit_records(conn, 12, {"state": (1, 2)}) is False
