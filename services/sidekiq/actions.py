@@ -44,7 +44,8 @@ from services.sidekiq.wire import GlobalIdRef, SidekiqMajor
 log = logging.getLogger(__name__)
 
 QUEUES_KEY = "queues"
-DQT_QUEUE = "dqt"
+# Sidekiq's queue for a job whose payload names none.
+DEFAULT_QUEUE = "default"
 _PIPELINE_CHUNK = 200
 
 # Remove the exact member; push only if it was still there. KEYS: set, queue list,
@@ -219,7 +220,7 @@ class JobActions:
                     f"retry (fixes: {fixes}); DQT will likely refuse it again"
                 )
             payload = self._pushed_payload(job, now)
-            queue = job.queue or DQT_QUEUE
+            queue = job.queue or DEFAULT_QUEUE
             verb = "retry" if job.where != "schedule" else "add to queue"
             trainee_id = resolution.trainee_id
             steps.append(
@@ -270,7 +271,8 @@ class JobActions:
             if resolution.is_orphan:
                 warnings.append(f"{job.jid}: will fail again: {resolution.note}")
             payload = self._pushed_payload(job, now)
-            claims.append((job, resolution.trainee_id, job.queue or DQT_QUEUE, payload))
+            queue = job.queue or DEFAULT_QUEUE
+            claims.append((job, resolution.trainee_id, queue, payload))
 
         outcomes += self._claim_all(claims)
         report = ActionReport("retry", tuple(outcomes), tuple(warnings))
