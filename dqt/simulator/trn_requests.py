@@ -229,6 +229,8 @@ def _validate(request: GetOrCreateTrnRequest) -> None:
 def _check_reference_data(
     state: SimulatorState, request: GetOrCreateTrnRequest
 ) -> None:
+    # TODO: subjects, countries, ITT and HE qualification types (10009, 10010,
+    # 10012, 10013) are accepted as sent: the state holds no reference lists.
     errors: dict[str, list[str]] = {}
     itt = request.initial_teacher_training
     if itt is not None and not itt_providers(state, itt.provider_ukprn):
