@@ -144,6 +144,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         connections.close()
     rows = view.by_case(args.case) if args.case else view.rows
+    listed = {id(row.job) for row in rows}
 
     if args.json:
         document = {
@@ -160,7 +161,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
                     "notes": group.notes,
                 }
                 for group in view.groups
-                if not args.case or any(r.job in group.jobs for r in rows)
+                if any(id(job) in listed for job in group.jobs)
             ],
         }
         print(json.dumps(document, ensure_ascii=False, indent=1))
