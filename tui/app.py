@@ -262,6 +262,12 @@ class TriageApp(App[None]):
             return
         self.push_screen(AboutScreen())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Behind a modal (a confirmation, help) the letters must not leave it or
+        # quit: a comment typed with the buttons focused would otherwise navigate.
+        blocked = action in ("go", "quit", "help", "about") and self.screen.is_modal
+        return not blocked
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every named binding of the screen is also a palette command."""
         yield from binding_commands(self, screen)

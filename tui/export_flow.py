@@ -62,22 +62,22 @@ def _run(
 
 
 def _service_export(
-    screen: TriageScreen, what: str, **options: Any
+    screen: TriageScreen, what: str, case: str | None = None
 ) -> Callable[[Path], int]:
     def write(path: Path) -> int:
-        from services import export
+        from services.export import ExportRequest, export_to_file
 
         app = screen.triage
-        return int(
-            export.export_to_path(
-                what,
-                path,
-                engine=app.connections.engine,
-                redis=app.connections.redis,
-                today=app.today(),
-                **options,
-            )
+        request = ExportRequest(what, case=case)  # type: ignore[arg-type]
+        request.check()
+        result = export_to_file(
+            app.connections.engine,
+            app.connections.redis,
+            request,
+            path,
+            today=app.today(),
         )
+        return result.rows
 
     return write
 

@@ -82,9 +82,14 @@ class FixFlow:
     # --- choosing --------------------------------------------------------------------
 
     def offer(
-        self, names: Sequence[str], target: Callable[[str], str], *, title: str
+        self,
+        names: Sequence[str],
+        plan: Callable[[str], tuple[str, dict[str, str]]],
+        *,
+        title: str,
     ) -> None:
-        """The fixes on offer, as a list; `target(name)` says what each acts on."""
+        """The fixes on offer, as a list; `plan(name)` gives each one's target
+        (a trainee's id or slug) and the parameters already known (a job's jid)."""
         fixes = registry()
         choices = []
         for name in names:
@@ -97,19 +102,26 @@ class FixFlow:
             return
         self.app.push_screen(
             ChooseScreen(title, choices),
-            lambda chosen: self.start(chosen, target(chosen)) if chosen else None,
+            lambda chosen: self.start(chosen, *plan(chosen)) if chosen else None,
         )
 
     def start(
-        self, name: str, target: str, params: dict[str, str] | None = None
+        self, name: str, target: str, preset: dict[str, str] | None = None
     ) -> None:
+        """Fix `name` on `target`; asks for the parameters not in `preset`."""
         fix = registry().get(name)
         if fix is None:
             self.app.notify(f"No fix called {name}.", title="Fixes", severity="error")
             return
-        if fix.params and params is None:
+        params = dict(preset or {})
+        if any(spec.name not in params for spec in fix.params):
             fields = [
-                (spec.name, spec.help, spec.default or "", spec.required)
+                (
+                    spec.name,
+                    spec.help,
+                    params.get(spec.name, spec.default or ""),
+                    spec.required,
+                )
                 for spec in fix.params
             ]
             self.app.push_screen(
@@ -119,12 +131,11 @@ class FixFlow:
                 ),
             )
             return
-        self._preview(fix, target, params or {})
+        self._preview(fix, target, params)
 
     # --- preview ---------------------------------------------------------------------
 
     def _preview(self, fix: Any, target: str, params: dict[str, str]) -> None:
-        self.app.notify(f"Previewing {fix.title or fix.name}…", timeout=2)
         self.screen.run_worker(
             partial(self._preview_in_thread, fix, target, params),
             thread=True,
@@ -133,10 +144,13 @@ class FixFlow:
         )
 
     def _preview_in_thread(self, fix: Any, target: str, params: dict[str, str]) -> None:
+        from services import fixes as fixes_service
         from services.fixes.base import FixInputError
 
         try:
-            preview = fix.preview(self.app.fix_context(), target, params)
+            preview = fixes_service.preview(
+                self.app.fix_context(), fix.name, target, params
+            )
         except FixInputError as error:
             self.app.call_from_thread(
                 self.app.notify, str(error), title="Fix not possible", severity="error"
@@ -166,13 +180,7 @@ class FixFlow:
         )
 
     def _show_read_only(self, title: str, preview: Preview) -> None:
-        from services.fixes.apply import journal_preview
-
-        self.screen.run_worker(
-            partial(journal_preview, self.app.fix_context(), preview),
-            thread=True,
-            group="fix-journal",
-        )
+        # The service has journalled it as "previewed": there is nothing to apply.
         lines = [preview.summary, ""]
         lines += [f"! {warning}" for warning in preview.warnings]
         if preview.message:
@@ -229,3 +237,52 @@ def announce(app: TriageApp, outcome: Outcome) -> None:
         severity=severity,  # type: ignore[arg-type]
         timeout=10 if outcome.status != "applied" else 6,
     )
+
+
+def delete_orphan_job(
+    screen: TriageScreen, job: Any, on_done: Callable[[], None]
+) -> None:
+    """Delete a job whose trainee is gone: there is no trainee for a fix to act on,
+    so the jobs service's delete runs behind the same confirmation."""
+    from services.sidekiq.actions import JobActions
+
+    app = screen.triage
+    actions = JobActions(
+        app.connections.redis,
+        writes_enabled=app.writes_enabled,
+        operator=app.operator,
+        journal=app.journal(),
+        major=app.settings.triage_sidekiq_version,
+        clock=lambda: app.now().timestamp(),
+    )
+    preview = actions.preview_delete([job])
+    summary = ChangeSummary(
+        title=f"Delete {job.job_class or 'an entry'} {job.jid or ''}: record gone",
+        sections=[("Sidekiq", [step.description for step in preview.steps])],
+        warnings=[skip.detail for skip in preview.skipped],
+        blocked=None if preview.steps else "nothing to delete",
+    )
+
+    def apply(comment: str | None) -> None:
+        if not comment:
+            return
+
+        def work() -> None:
+            try:
+                report = actions.delete([job], reason=comment)
+            except Exception as error:  # noqa: BLE001 - shown as a toast
+                service, detail = explain(error, f"deleting job {job.jid}")
+                app.call_from_thread(
+                    app.notify,
+                    f"{service}: {detail}",
+                    title="Delete failed",
+                    severity="error",
+                )
+                return
+            app.call_from_thread(app.notify, report.summary(), title="Job deleted")
+            app.call_from_thread(on_done)
+            app.call_from_thread(app.refresh_health)
+
+        screen.run_worker(work, thread=True, group="fix", exclusive=True)
+
+    app.push_screen(ConfirmScreen(summary, writes_enabled=app.writes_enabled), apply)

@@ -41,7 +41,7 @@ def _dead_set(connections: Connections, now: datetime) -> str:
     text = f"dead {health.size:,}/{health.max_jobs:,}"
     age = health.oldest_age
     if age is not None:
-        text += f" oldest {max(age.days, 0)}d"
+        text += f", oldest {max(age.days, 0)}d"
     return text
 
 
@@ -57,5 +57,5 @@ def _pending(connections: Connections, now: datetime) -> str:
         service, _detail = explain(error, "counting pending trainees")
         return f"pending: {service} down"
     stuck = sum(1 for row in trns if row.timed_out)
-    timed_out = f" ({stuck} timed out)" if stuck else ""
+    timed_out = f", {stuck} timed out" if stuck else ""
     return f"TRNs {len(trns)}{timed_out} · awards {len(awards)}"

@@ -19,16 +19,26 @@ if TYPE_CHECKING:
 
 
 def binding_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
+    """Every named binding from the focused widget up to the app.
+
+    The whole chain is read, not only the keys active now: a screen's `enter`
+    shadowed by a focused table's own `enter`, or a letter a focused input takes
+    as text, is still an action the palette should offer.
+    """
     seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        if not binding.id or binding.id in seen or not active.enabled:
-            continue
-        seen.add(binding.id)
-        shown_key = app.get_key_display(binding) if key else ""
-        help_text = f"{binding.tooltip or binding.description}  [{shown_key}]"
-        yield SystemCommand(
-            binding.description,
-            help_text,
-            partial(app.run_action, binding.action, active.node),
-        )
+    focused = screen.focused
+    nodes = list(focused.ancestors_with_self) if focused else [screen, app]
+    for node in nodes:
+        for _key, binding in node._bindings:
+            if not binding.id or binding.id in seen:
+                continue
+            if app._check_action_state(binding.action, node) is False:
+                continue
+            seen.add(binding.id)
+            shown_key = app.get_key_display(binding)
+            help_text = f"{binding.tooltip or binding.description}  [{shown_key}]"
+            yield SystemCommand(
+                binding.description,
+                help_text,
+                partial(app.run_action, binding.action, node),
+            )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -69,6 +70,8 @@ class ConfirmScreen(ModalScreen[str | None]):
                 placeholder="Audit comment (required): why is this change made?",
                 id="confirm-comment",
                 disabled=not self.can_apply,
+                # Focusing the box must not select what typing has just put there.
+                select_on_focus=False,
             )
             yield Static(self._hint(), id="confirm-hint")
             with Horizontal(id="confirm-buttons"):
@@ -106,7 +109,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             return Text("Read-only: this is a preview. Press n or escape to go back.")
         if self.summary.blocked:
             return Text("Nothing can be applied. Press n or escape to go back.")
-        return Text("Type an audit comment, enter, then y to apply. n or escape: no.")
+        return Text("Type an audit comment, enter, then y to apply; n or escape: no.")
 
     # --- answers ---------------------------------------------------------------------
 
@@ -125,6 +128,18 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing starts the comment: no need to find the box first."""
+        comment = self.query_one("#confirm-comment", Input)
+        if comment.has_focus or not self.can_apply or not event.is_printable:
+            return
+        if event.character in ("y", "n", None):
+            return
+        event.stop()
+        event.prevent_default()
+        comment.focus()
+        comment.insert_text_at_cursor(event.character)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         # Enter after the comment returns to the buttons, still on the safe answer.

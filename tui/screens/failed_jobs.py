@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from tui.export_flow import export_failed_jobs
 from tui.failures import explain
-from tui.fix_flow import FixFlow
+from tui.fix_flow import FixFlow, delete_orphan_job
 from tui.screens.base import TriageScreen
 from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
@@ -77,6 +77,14 @@ class FailedJobsScreen(TriageScreen):
             "Raw error",
             id="jobs.raw_error",
             tooltip="Show the highlighted job's whole error and entry, with copy",
+        ),
+        Binding(
+            "c",
+            "cases",
+            "Cases",
+            id="jobs.cases",
+            show=False,
+            tooltip="Move to the playbook cases to choose one (enter returns)",
         ),
         Binding(
             "slash",
@@ -185,9 +193,8 @@ class FailedJobsScreen(TriageScreen):
         cases = self.query_one("#cases", OptionList)
         cases.clear_options()
         for case in data.cases:
-            # Figure spaces keep the counts right-aligned (plain ones are trimmed).
-            count = f"{case.count:>4} ".replace(" ", "\u2007")
-            label = Text(count, style="bold")
+            # Counts padded on the right: the titles line up after them.
+            label = Text(f"{case.count:<4}", style="bold")
             label.append(case.title)
             cases.add_option(Option(label, id=case.key))
         keys = [case.key for case in data.cases]
@@ -218,6 +225,9 @@ class FailedJobsScreen(TriageScreen):
     @on(Input.Submitted, "#jobs-filter")
     def _text_entered(self) -> None:
         self.query_one("#jobs", DataTable).focus()
+
+    def action_cases(self) -> None:
+        self.query_one("#cases", OptionList).focus()
 
     def action_filter(self) -> None:
         self.query_one("#jobs-filter", Input).focus()
@@ -332,35 +342,50 @@ class FailedJobsScreen(TriageScreen):
             self.app.push_screen(TextModal(title, view.raw_error_text(row.job)))
 
     @staticmethod
-    def _target(name: str, row: view.JobRow) -> str:
-        """Job fixes act on the job (its jid); the others on the trainee (its id)."""
-        if name in JOB_FIXES or row.trainee.trainee_id is None:
-            return row.job.jid or ""
-        return str(row.trainee.trainee_id)
+    def _plan(name: str, row: view.JobRow) -> tuple[str, dict[str, str]]:
+        """Every fix acts on the trainee; the job fixes also name the job."""
+        preset = {"jid": row.job.jid or ""} if name in JOB_FIXES else {}
+        return str(row.trainee.trainee_id), preset
 
     def action_fix(self) -> None:
         row = self._row_or_warn()
         if row is None:
             return
+        if row.trainee.trainee_id is None:
+            self._orphan(row)
+            return
         names = list(row.classification.case.fixes)
         for extra in ("retry", "delete_job"):
             if extra not in names:
                 names.append(extra)
-        self.fixes.offer(
-            names,
-            lambda name: self._target(name, row),
-            title=f"Fixes for {row.trainee.name}: {row.classification.case.title}",
-        )
+        title = f"Fixes for {row.trainee.name}: {row.classification.case.title}"
+        self.fixes.offer(names, lambda name: self._plan(name, row), title=title)
+
+    def _orphan(self, row: view.JobRow) -> None:
+        """A job whose trainee is gone can only be deleted (retrying fails again)."""
+        delete_orphan_job(self, row.job, self.action_reload)
 
     def action_retry(self) -> None:
         row = self._row_or_warn()
-        if row is not None:
-            self.fixes.start("retry", self._target("retry", row))
+        if row is None:
+            return
+        if row.trainee.trainee_id is None:
+            self.notify(
+                f"{row.trainee.problem}: a retry would fail again. Press d to delete.",
+                title="Not retried",
+                severity="warning",
+            )
+            return
+        self.fixes.start("retry", *self._plan("retry", row))
 
     def action_delete(self) -> None:
         row = self._row_or_warn()
-        if row is not None:
-            self.fixes.start("delete_job", self._target("delete_job", row))
+        if row is None:
+            return
+        if row.trainee.trainee_id is None:
+            self._orphan(row)
+            return
+        self.fixes.start("delete_job", *self._plan("delete_job", row))
 
     def action_export(self) -> None:
         export_failed_jobs(self, None if self.case == view.ALL_CASES else self.case)

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Footer, Static
 
 GUIDE = """\
-**Moving around.** Every list is one key away from any screen: **j** failed jobs,
-**s** trainee search, **t** pending TRNs, **a** pending awards, **l** journal.
-**enter** opens the row under the cursor, **escape** goes back, **ctrl+p** lists
-every action by name.
+[b]Moving around.[/b] Every list is one key away from any screen: [b]j[/b] failed \
+jobs, [b]s[/b] trainee search, [b]t[/b] pending TRNs, [b]a[/b] pending awards, \
+[b]l[/b] journal. [b]enter[/b] opens the row under the cursor, [b]escape[/b] goes \
+back, [b]tab[/b] moves between panes.
 
-**Fixing.** A fix always shows exactly what it will change first. Nothing is
-written until you give an audit comment and answer **y**; **n** or **escape**
-leaves everything as it was. Every attempt is kept in the journal.
+[b]Fixing.[/b] A fix always shows exactly what it will change first. Nothing is \
+written until you give an audit comment and answer [b]y[/b]; [b]n[/b] or \
+[b]escape[/b] leaves everything as it was. Every attempt is kept in the journal.
 """
 
 
@@ -37,29 +38,26 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, origin: Screen[Any]) -> None:
         super().__init__()
-        self._text = help_markdown(origin)
+        self._text = help_text(origin)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(self._text)
+            yield Static(self._text, id="help-text")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
 
 
-def help_markdown(origin: Screen[Any]) -> str:
-    """The screen's purpose, its keys (label, key, id, what it does), the guide."""
+def help_text(origin: Screen[Any]) -> Text:
+    """The screen's purpose, its keys (key, label, what it does, id), the guide."""
     title = getattr(origin, "SCREEN_TITLE", "") or type(origin).__name__
+    text = Text()
+    text.append(f"Help: {title}\n", style="bold underline")
     purpose = getattr(origin, "HELP", "")
-    lines = [
-        f"# Help: {title}",
-        "",
-        purpose,
-        "",
-        "| key | action | what it does |",
-        "|---|---|---|",
-    ]
+    if purpose:
+        text.append(f"{purpose}\n")
+    text.append("\nKeys\n", style="bold underline")
     seen: set[str] = set()
     for _key, active in origin.active_bindings.items():
         binding = active.binding
@@ -67,8 +65,13 @@ def help_markdown(origin: Screen[Any]) -> str:
             continue
         seen.add(binding.id)
         shown = origin.app.get_key_display(binding)
-        lines.append(
-            f"| {shown} | {binding.description} | {binding.tooltip} `{binding.id}` |"
-        )
-    lines += ["", GUIDE]
-    return "\n".join(lines)
+        text.append(f"{shown:>6} ", style="bold")
+        text.append(f"{binding.description}: ", style="bold")
+        text.append(f"{binding.tooltip} ")
+        text.append(f"({binding.id})\n", style="dim")
+    text.append(f"{'ctrl+p':>6} ", style="bold")
+    text.append("Palette: ", style="bold")
+    text.append("every action above, by name\n")
+    text.append("\n")
+    text.append_text(Text.from_markup(GUIDE))
+    return text

@@ -105,8 +105,8 @@ class MonitorScreen(TriageScreen):
     def fix_names(self, row: Any) -> list[str]:
         raise NotImplementedError
 
-    def fix_target(self, name: str, row: Any) -> str:
-        return str(row.trainee.id)
+    def fix_plan(self, name: str, row: Any) -> tuple[str, dict[str, str]]:
+        return str(row.trainee.id), {}
 
     def status_line(self, rows: list[Any]) -> str:
         raise NotImplementedError
@@ -208,6 +208,7 @@ class MonitorScreen(TriageScreen):
                 connections.dqt_api_url,
                 connections.dqt_api_key or "",
                 timeout=app.settings.triage_dqt_timeout_seconds,
+                get_retries=1,
             ) as client:
                 result = await self.check(client, row)
         except Exception as error:  # noqa: BLE001 - the service words its own failures
@@ -232,7 +233,7 @@ class MonitorScreen(TriageScreen):
         if row is not None:
             self.fixes.offer(
                 self.fix_names(row),
-                lambda name: self.fix_target(name, row),
+                lambda name: self.fix_plan(name, row),
                 title=f"Fixes for {row.trainee.short_name}",
             )
 

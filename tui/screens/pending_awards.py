@@ -83,12 +83,12 @@ class PendingAwardsScreen(MonitorScreen):
 
         return list(PENDING_AWARD_FIXES)
 
-    def fix_target(self, name: str, row: Any) -> str:
-        # Re-running acts on the award job itself; the other fixes on the trainee.
+    def fix_plan(self, name: str, row: Any) -> tuple[str, dict[str, str]]:
+        # Re-running acts on the award job itself: name it.
         current = row.activity.current
         if name in ("retry", "delete_job") and current is not None and current.jid:
-            return current.jid
-        return str(row.trainee.id)
+            return str(row.trainee.id), {"jid": current.jid}
+        return str(row.trainee.id), {}
 
     def export(self) -> None:
         export_pending_awards(self)

@@ -173,9 +173,9 @@ class TraineeScreen(TriageScreen):
 
     def on_mount(self) -> None:
         compare = self.query_one("#compare", DataTable)
-        compare.add_column("Field", key="field", width=16)
-        compare.add_column("Register", key="register", width=14)
-        compare.add_column("DQT", key="dqt", width=14)
+        compare.add_column("Field", key="field", width=19)
+        compare.add_column("Register", key="register", width=16)
+        compare.add_column("DQT", key="dqt", width=16)
         compare.add_column("", key="mark", width=1)
         compare.add_column("Note", key="note")
         jobs = self.query_one("#trainee-jobs", DataTable)
@@ -357,7 +357,7 @@ class TraineeScreen(TriageScreen):
             return
         self.fixes.offer(
             self.fix_names,
-            lambda _name: str(self.trainee_id),
+            lambda _name: (str(self.trainee_id), {}),
             title=f"Fixes for {self.data.record.full_name}",
         )
 
@@ -372,12 +372,14 @@ class TraineeScreen(TriageScreen):
     def action_retry_job(self) -> None:
         item = self._highlighted_job()
         if item is not None:
-            self.fixes.start("retry", item.job.jid or "")
+            self.fixes.start("retry", str(self.trainee_id), {"jid": item.job.jid or ""})
 
     def action_delete_job(self) -> None:
         item = self._highlighted_job()
         if item is not None:
-            self.fixes.start("delete_job", item.job.jid or "")
+            self.fixes.start(
+                "delete_job", str(self.trainee_id), {"jid": item.job.jid or ""}
+            )
 
     def action_raw_error(self) -> None:
         item = self._highlighted_job()
@@ -423,5 +425,7 @@ async def _compare(app, record):  # type: ignore[no-untyped-def]
         connections.dqt_api_key or "",
         timeout=app.settings.triage_dqt_timeout_seconds,
         requests_per_minute=app.settings.triage_dqt_requests_per_minute,
+        # One retry at most: the operator is waiting and can press g again.
+        get_retries=1,
     ) as client:
         return await compare_trainee(record, client, today=app.today())

@@ -79,10 +79,9 @@ def institution_ukprns(institutions_path: Path | None) -> dict[str, Any]:
 
 
 def heading(record: TraineeRecord) -> str:
-    parts = [record.full_name]
+    parts = [record.full_name, record.state_label]
     if record.trn:
         parts.append(f"TRN {record.trn}")
-    parts.append(record.state_label)
     parts.append(f"slug {record.slug}")
     if record.discarded:
         parts.append("DELETED in Register")
@@ -266,10 +265,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+FAILED_OUTCOMES = frozenset({"dqt_unavailable", "dqt_error"})
+
+
 def comparison_view(comparison: Any) -> ComparisonView:
     """The service's comparison as rows: field, Register, DQT, mark, note."""
     rows = []
-    for item in getattr(comparison, "fields", []):
+    for item in comparison.fields:
         matches = item.matches
         mark = "" if matches is None else ("✓" if matches else "✗")
         rows.append(
@@ -277,19 +279,9 @@ def comparison_view(comparison: Any) -> ComparisonView:
                 item.label, _text(item.register), _text(item.dqt), mark, item.note or ""
             )
         )
-    outcome = str(getattr(comparison, "outcome", "unknown"))
-    failed = outcome == "dqt_unavailable"
-    headline = str(getattr(comparison, "summary", "") or "")
-    if not headline:
-        if failed:
-            headline = f"DQT did not answer: {getattr(comparison, 'error', '')}"
-        elif outcome == "found":
-            count = sum(1 for row in rows if row.mark == "✗")
-            headline = (
-                f"{count} difference{'s' if count != 1 else ''} with DQT"
-                if count
-                else "Register and DQT agree"
-            )
-        else:
-            headline = outcome.replace("_", " ")
-    return ComparisonView(outcome, headline, rows, failed)
+    outcome = str(comparison.outcome)
+    message = comparison.message or outcome.replace("_", " ")
+    headline = message[:1].upper() + message[1:]
+    if comparison.itt_note:
+        headline += f"\n{comparison.itt_note}"
+    return ComparisonView(outcome, headline, rows, outcome in FAILED_OUTCOMES)

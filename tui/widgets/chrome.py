@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class TopBar(Horizontal):
-    """`register-triage › <screen>` on the left, the header figures on the right."""
+    """The screen's name on the left, the header figures on the right."""
 
     def __init__(self, title: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -31,11 +31,8 @@ class TopBar(Horizontal):
         yield Static("", id="topbar-figures")
 
     def _title_text(self) -> Text:
-        text = Text()
-        text.append("register-triage", style="bold")
-        text.append(" › ")
-        text.append(self.screen_title)
-        return text
+        # The app's name is in the terminal's title; the room here is for figures.
+        return Text(self.screen_title, style="bold")
 
     def on_mount(self) -> None:
         app: TriageApp = self.app  # type: ignore[assignment]

@@ -1,0 +1,339 @@
+"""The app driven by keys against real services, with the effects checked where
+they land: PostgreSQL rows, Redis members, the journal file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from textual.widgets import DataTable, Static
+
+from tests.tui.conftest import OPERATOR, settle
+
+
+def _playbook(case: str) -> Any:
+    from sandbox.demo_cases import PLAYBOOK_TRAINEES
+
+    return PLAYBOOK_TRAINEES[case]
+
+
+def _members(redis_client: Any, key: str) -> list[bytes]:
+    return list(redis_client.zrange(key, 0, -1))
+
+
+def _jobs_of(
+    redis_client: Any, key: str, trainee_id: int, job_class: str
+) -> list[bytes]:
+    from services.sidekiq.jobs import parse_member
+
+    found = []
+    for member in _members(redis_client, key):
+        job = parse_member(key, member, None)
+        target = job.target
+        if job.job_class == job_class and target and target.id == str(trainee_id):
+            found.append(member)
+    return found
+
+
+async def _type(pilot: Any, text: str) -> None:
+    for character in text:
+        await pilot.press("space" if character == " " else character)
+
+
+def _static_text(app: Any, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_search_to_trainee_to_register_dqt_differences(make_app: Any) -> None:
+    trainee = _playbook("teacher_not_found_dob_mismatch")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await _type(pilot, trainee.name.split()[-1])
+        await pilot.pause(0.4)
+        await settle(pilot)
+
+        screen = app.screen
+        assert [row.trainee_id for row in screen.rows] == [trainee.trainee_id]
+
+        await pilot.press("enter", "enter")  # into the results, then open
+        await settle(pilot)
+
+        from tui.screens.trainee import TraineeScreen
+
+        assert isinstance(app.screen, TraineeScreen)
+        assert app.screen.trainee_id == trainee.trainee_id
+        table = app.screen.query_one("#compare", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        by_field = {str(row[0]): row for row in rows}
+        dob = by_field["date of birth"]
+        assert str(dob[3]) == "✗"
+        assert str(dob[1]) != str(dob[2])
+        assert str(dob[1]) in str(dob[4]) and str(dob[2]) in str(dob[4])
+        assert str(by_field["TRN"][3]) == "✓"
+        assert "1 difference" in _static_text(app, "#compare-headline")
+
+
+async def test_failed_award_job_fixed_by_award_on_register(
+    make_app: Any, demo: Any, data_dir: Path
+) -> None:
+    """10005 from the award job, DQT already awarded: the fix from the failed job
+    awards on Register's side, writes the audit row and deletes the dead job."""
+    trainee = _playbook("no_incomplete_itt_award")
+    award_job = "Dqt::RecommendForAwardJob"
+    dead_before = _jobs_of(demo.redis, "dead", trainee.trainee_id, award_job)
+    assert len(dead_before) == 1
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await _type(pilot, trainee.name.split()[-1])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row.trainee.trainee_id for row in app.screen.shown] == [
+            trainee.trainee_id
+        ]
+
+        await pilot.press("f")  # the fixes on offer: award on Register's side first
+        await settle(pilot)
+        await pilot.press("enter")  # choose it
+        await settle(pilot)
+        await pilot.press("enter")  # its one parameter: delete the award job = yes
+        await settle(pilot)
+
+        from tui.screens.confirm import ConfirmScreen
+
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        shown = "\n".join(
+            line for _heading, lines in confirm.summary.sections for line in lines
+        )
+        assert "state: recommended for award -> awarded" in shown
+        assert "delete" in shown
+        assert confirm.focused.id == "confirm-no"  # the safe answer
+
+        await pilot.press("y")  # no comment yet: refused, the comment box focused
+        await settle(pilot)
+        assert app.screen is confirm
+        await _type(pilot, "DQT awarded on 10005")
+        await pilot.press("enter", "y")
+        await settle(pilot)
+
+    with demo.engine.connect() as conn:
+        state = conn.execute(
+            sa.text("SELECT state FROM trainees WHERE id = :id"),
+            {"id": trainee.trainee_id},
+        ).scalar_one()
+        audit = conn.execute(
+            sa.text(
+                "SELECT audited_changes, comment, username FROM audits "
+                "WHERE auditable_type = 'Trainee' AND auditable_id = :id "
+                "ORDER BY version DESC LIMIT 1"
+            ),
+            {"id": trainee.trainee_id},
+        ).one()
+    assert state == 6
+    assert audit.comment == "DQT awarded on 10005"
+    assert audit.username == f"{OPERATOR} via register-triage"
+    assert audit.audited_changes["state"] == [3, 6]
+    assert _jobs_of(demo.redis, "dead", trainee.trainee_id, award_job) == []
+
+    journal = [json.loads(line) for line in (data_dir / "journal.jsonl").open()]
+    assert journal[-1]["outcome"] == "applied"
+    assert journal[-1]["action"] == "fix:award_on_register"
+
+
+async def test_retry_pushes_the_job_and_journals_it(
+    make_app: Any, demo: Any, data_dir: Path
+) -> None:
+    trainee = _playbook("dqt_500_on_update")
+    update_job = "Dqt::UpdateTraineeJob"
+    # The demo keeps this one in the retry set (Sidekiq is still retrying it).
+    [member] = _jobs_of(demo.redis, "retry", trainee.trainee_id, update_job)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await _type(pilot, trainee.name.split()[-1])
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")  # the jid is known: straight to the confirmation
+        await settle(pilot)
+        await _type(pilot, "DQT fine again")
+        await pilot.press("enter", "y")
+        await settle(pilot)
+        # The list was read again: the job left the dead set.
+        assert all(row.job.raw != member for row in app.screen.data.rows)
+
+    assert demo.redis.zscore("retry", member) is None
+    queued = demo.redis.lrange("queue:" + json.loads(member)["queue"], 0, -1)
+    assert any(json.loads(item)["jid"] == json.loads(member)["jid"] for item in queued)
+    journal = [json.loads(line) for line in (data_dir / "journal.jsonl").open()]
+    assert journal[-1]["action"] == "fix:retry"
+    assert journal[-1]["comment"] == "DQT fine again"
+
+
+async def test_no_and_escape_change_nothing(make_app: Any, demo: Any) -> None:
+    trainee = _playbook("dqt_500_on_update")
+    before = _members(demo.redis, "retry")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await _type(pilot, trainee.name.split()[-1])
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        from tui.screens.failed_jobs import FailedJobsScreen
+
+        assert isinstance(app.screen, FailedJobsScreen)
+    assert _members(demo.redis, "retry") == before
+
+
+async def test_read_only_offers_a_preview_and_writes_nothing(
+    make_app: Any, demo: Any
+) -> None:
+    trainee = _playbook("dqt_500_on_update")
+    before = _members(demo.redis, "retry")
+    app = make_app(writes=False, sandbox=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "READ-ONLY" in _static_text(app, "#mode-banner")
+        await pilot.press("slash")
+        await _type(pilot, trainee.name.split()[-1])
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        confirm = app.screen
+        assert confirm.query_one("#confirm-yes").disabled
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is confirm  # nothing applied, still previewing
+    assert _members(demo.redis, "retry") == before
+
+
+async def test_redis_going_down_mid_session(
+    engine: Any, database_url: str, tmp_path: Path, data_dir: Path
+) -> None:
+    """A Redis started for this test is stopped while the app runs: the failed-jobs
+    list says Redis did not answer, search (PostgreSQL) keeps working, and the
+    trainee screen shows Register's record with the jobs tab saying what failed."""
+    import redis
+
+    from sandbox import servers
+    from sandbox.demo import seed_demo
+    from tests.tui.conftest import FIXED_NOW, connections_for
+    from tui.app import TriageApp
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    redis_url = servers.start_redis(folder)
+    client = redis.Redis.from_url(redis_url)
+    seed_demo(engine, client, today=FIXED_NOW.date())
+    trainee = _playbook("teacher_not_found_dob_mismatch")
+    connections = connections_for(
+        database_url, redis_url, "http://127.0.0.1:1", "key", data_dir=data_dir
+    )
+    app = TriageApp(connections, clock=lambda: FIXED_NOW)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.screen.data is not None and app.screen.data.rows
+
+            servers.stop_redis(folder)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            message = _static_text(app, "#jobs-load #load-message")
+            assert "Redis did not answer" in message
+            assert "ctrl+r" in message
+
+            await pilot.press("s")
+            await _type(pilot, trainee.name.split()[-1])
+            await pilot.pause(0.4)
+            await settle(pilot)
+            assert [row.trainee_id for row in app.screen.rows] == [trainee.trainee_id]
+
+            await pilot.press("enter", "enter")
+            await settle(pilot)
+            assert app.screen.data.record.id == trainee.trainee_id
+            assert "Redis did not answer" in _static_text(
+                app, "#tjobs-load #load-message"
+            )
+            # DQT (nothing listens on port 1) fails in its own pane with a retry key.
+            assert "press g" in _static_text(app, "#compare-load #load-message").lower()
+    finally:
+        connections.close()
+        client.close()
+        servers.stop_redis(folder)
+
+
+async def test_dqt_down_leaves_register_side_shown(make_app: Any, demo: Any) -> None:
+    trainee = _playbook("teacher_not_found_dob_mismatch")
+    demo.simulator.stop()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        from tui.screens.trainee import TraineeScreen
+
+        await settle(pilot)
+        app.push_screen(TraineeScreen(trainee.trainee_id))
+        await settle(pilot)
+        record = _static_text(app, "#compare-record-text")
+        assert trainee.name.split()[-1] in record
+        message = _static_text(app, "#compare-load #load-message")
+        assert message.startswith("DQT did not answer")
+        assert "g to try again" in message
+
+
+@pytest.mark.parametrize(
+    "mode", ["jobs", "search", "pending_trns", "pending_awards", "journal"]
+)
+async def test_every_binding_is_named_and_in_the_palette(
+    make_app: Any, mode: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.switch_mode(mode)
+        await settle(pilot)
+        screen = app.screen
+        titles = {command.title for command in app.get_system_commands(screen)}
+        for node in [screen, app]:
+            for binding in node.BINDINGS:
+                assert binding.id, binding
+                assert binding.description and binding.tooltip, binding.id
+                assert binding.description in titles, binding.id
+
+
+async def test_terminal_loss_exits_cleanly(make_app: Any) -> None:
+    import signal
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app._terminal_gone(signal.SIGHUP)
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_export_from_the_failed_jobs_list(make_app: Any, data_dir: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        notices = [notice.message for notice in app._notifications]
+    written = sorted((data_dir / "exports").glob("failed-jobs-*.csv"))
+    assert len(written) == 1
+    assert any(str(written[0]) in message for message in notices)
+    header = written[0].read_text().splitlines()[0]
+    assert "slug" in header and "itt_end_date" in header
