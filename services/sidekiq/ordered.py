@@ -5,9 +5,9 @@ the update first; once DQT has awarded the trainee it refuses updates. The plan
 retries the update job(s), holds the award job(s) back, and releases them only after
 the update has left the queues without failing again. The TUI polls `advance()`.
 
-A scheduled ActiveJob retry of the award would run by itself at its time, so the
-plan first moves it a day later (Sidekiq's own "reschedule": the member's bytes stay,
-only its score changes); releasing it is Sidekiq's "add to queue". Whether an update
+An award entry in `retry` or `schedule` would run by itself at its time, so the plan
+first moves it a day later (Sidekiq's own "reschedule": the member's bytes stay, only
+its score changes); releasing it is Sidekiq's retry or "add to queue". Whether an update
 may be sent at all (DQT already shows the trainee awarded) is the fixes layer's call.
 """
 
@@ -60,14 +60,14 @@ class OrderedRetryPlan:
     def preview(self, actions: JobActions) -> ActionPreview:
         """Every step in order: hold awards, retry updates, later release awards."""
         steps: list[PlannedStep] = []
-        for job in self._scheduled_awards():
+        for job in self._waiting_awards():
             steps.append(
                 PlannedStep(
                     "reschedule",
-                    "schedule",
+                    job.where,
                     job.jid,
                     self.trainee_id,
-                    f"hold {job.jid} ({AWARD_JOB}) in schedule for "
+                    f"hold {job.jid} ({AWARD_JOB}) in {job.where} for "
                     f"{HOLD_SECONDS // 3600} hours",
                     member=job.raw,
                 )
@@ -130,15 +130,16 @@ class OrderedRetryPlan:
         self.status = "award_released"
         return self.status
 
-    def _scheduled_awards(self) -> list[FailedJob]:
-        return [job for job in self.awards if job.where == "schedule"]
+    def _waiting_awards(self) -> list[FailedJob]:
+        """Award entries Sidekiq would run by itself at their score: retry, schedule."""
+        return [job for job in self.awards if job.where in ("retry", "schedule")]
 
     def _hold_awards(self, actions: JobActions) -> None:
         later = actions.clock() + HOLD_SECONDS
-        for job in self._scheduled_awards():
+        for job in self._waiting_awards():
             started = time.perf_counter()
             # XX: only if the member is still there (it may have run already).
-            changed = actions.redis.zadd("schedule", {job.raw: later}, xx=True, ch=True)
+            changed = actions.redis.zadd(job.where, {job.raw: later}, xx=True, ch=True)
             outcome = "held" if changed else "not found"
             log.info(
                 "redis hold schedule jid=%s trainee=%s outcome=%s %.4f s",

@@ -120,3 +120,27 @@ def test_award_is_not_released_when_the_update_fails_again(
 def test_no_plan_without_both_jobs(redis_client: Any) -> None:
     zadd_raw(redis_client, "dead", report_members("B08")[0], 1686052801.0)
     assert ordered_retry_plan(read_snapshot(redis_client).failed, NO_TARGET) is None
+
+
+def test_award_waiting_in_the_retry_set_is_held_too(
+    redis_client: Any, tmp_path: Path
+) -> None:
+    zadd_raw(redis_client, "dead", report_members("B08")[0], 1686052801.0)
+    award = _award_member(AWARD_JID)
+    zadd_raw(redis_client, "retry", award, NOW + 30)
+    plan = ordered_retry_plan(read_snapshot(redis_client).failed, NO_TARGET)
+    assert plan is not None
+    actions = JobActions(
+        redis_client, writes_enabled=True, operator="t", journal=None, clock=lambda: NOW
+    )
+
+    assert plan.preview(actions).steps[0].description == (
+        f"hold {AWARD_JID} (Dqt::RecommendForAwardJob) in retry for 24 hours"
+    )
+    plan.start(actions, reason="update first")
+    assert redis_client.zscore("retry", award) == NOW + HOLD_SECONDS
+
+    redis_client.rpop("queue:dqt")  # the update ran and succeeded
+    assert plan.advance(actions, reason="update first") == "award_released"
+    assert _queued_jids(redis_client) == [AWARD_JID]
+    assert redis_client.zcard("retry") == 0
