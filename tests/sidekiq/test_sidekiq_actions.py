@@ -462,3 +462,28 @@ def test_parse_member_of_pushed_payload_round_trips(redis_client: Any) -> None:
     job = parse_member("dead", member, 1.0)
     assert job.raw == member.encode()
     assert job.jid == "b01000000000000000000007"
+
+
+def test_malformed_entries_and_queue_items_are_not_retried(
+    redis_client: Any, tmp_path: Path
+) -> None:
+    zadd_raw(redis_client, "dead", b'{"jid":"noclass","args":[]}', 1.0)
+    zadd_raw(redis_client, "dead", b'{"class":"X","jid":"noargs"}', 2.0)
+    redis_client.lpush("queue:dqt", b01_member(9))
+    jobs = load_failed_jobs(redis_client, None, include_queues=True)
+    actions = _actions(redis_client, tmp_path)
+
+    report = actions.retry([row.job for row in jobs.rows], reason="try all")
+    assert [(o.jid, o.outcome) for o in report.outcomes] == [
+        ("noclass", "skipped"),
+        ("noargs", "skipped"),
+        ("b01000000000000000000009", "skipped"),
+    ]
+    assert report.outcomes[0].detail == "malformed entry: no class"
+    assert report.outcomes[1].detail == "malformed entry: no args"
+    assert report.outcomes[2].detail == "not in retry, dead or schedule"
+    assert redis_client.llen("queue:dqt") == 1
+    assert redis_client.zcard("dead") == 2
+
+    deleted = actions.delete([row.job for row in jobs.rows[:2]], reason="junk")
+    assert deleted.summary() == "2 deleted"
