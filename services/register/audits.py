@@ -30,7 +30,17 @@ from enum import IntEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Date, DateTime, and_, func, or_, select, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from services.register import enums
@@ -434,24 +444,28 @@ def _change_lines(
     return tuple(lines)
 
 
+# Built once: a trainee's own audits and its child records', newest first.
+_OWN_AND_ASSOCIATED = (
+    select(audits)
+    .where(
+        or_(
+            and_(
+                audits.c.auditable_type == "Trainee",
+                audits.c.auditable_id == bindparam("trainee_id", type_=Integer),
+            ),
+            and_(
+                audits.c.associated_type == "Trainee",
+                audits.c.associated_id == bindparam("trainee_id", type_=Integer),
+            ),
+        )
+    )
+    .order_by(audits.c.created_at.desc().nulls_last(), audits.c.id.desc())
+)
+
+
 def load_trainee_audits(conn: Connection, trainee_id: int) -> list[AuditRecord]:
     """The trainee's own and associated audits, newest first."""
-    rows = conn.execute(
-        select(audits)
-        .where(
-            or_(
-                and_(
-                    audits.c.auditable_type == "Trainee",
-                    audits.c.auditable_id == trainee_id,
-                ),
-                and_(
-                    audits.c.associated_type == "Trainee",
-                    audits.c.associated_id == trainee_id,
-                ),
-            )
-        )
-        .order_by(audits.c.created_at.desc().nulls_last(), audits.c.id.desc())
-    ).mappings()
+    rows = conn.execute(_OWN_AND_ASSOCIATED, {"trainee_id": trainee_id}).mappings()
 
     records = []
     for row in rows:

@@ -654,6 +654,69 @@ class TraineeRecord:
         return self.provider.ukprn if self.provider else None
 
 
+# The statements of `load_trainee`, built once (building costs more than
+# running them) and bound with new values on each call.
+_TRAINEE_STATEMENTS: dict[str, Select[Any]] = {}
+
+
+def _trainee_statement(by: str) -> Select[Any]:
+    """The trainee with provider and schools, by "id", "slug_citext" or "slug_text"."""
+    cached = _TRAINEE_STATEMENTS.get(by)
+    if cached is not None:
+        return cached
+
+    lead = schools.alias("lead_school")
+    employing = schools.alias("employing_school")
+    where: ColumnElement[bool]
+    if by == "id":
+        where = trainees.c.id == bindparam("value", type_=BigInteger)
+    elif by == "slug_citext":
+        where = trainees.c.slug == cast(bindparam("value", type_=Text), CITEXT)
+    else:
+        where = func.lower(trainees.c.slug) == bindparam("value", type_=Text)
+    statement = (
+        select(
+            trainees,
+            providers.c.name.label("provider_name"),
+            providers.c.ukprn.label("provider_ukprn"),
+            providers.c.code.label("provider_code"),
+            lead.c.id.label("lead_school_row_id"),
+            lead.c.urn.label("lead_school_urn"),
+            lead.c.name.label("lead_school_name"),
+            employing.c.id.label("employing_school_row_id"),
+            employing.c.urn.label("employing_school_urn"),
+            employing.c.name.label("employing_school_name"),
+        )
+        .select_from(
+            trainees.outerjoin(providers, providers.c.id == trainees.c.provider_id)
+            .outerjoin(lead, lead.c.id == trainees.c.lead_school_id)
+            .outerjoin(employing, employing.c.id == trainees.c.employing_school_id)
+        )
+        .where(where)
+    )
+    _TRAINEE_STATEMENTS[by] = statement
+    return statement
+
+
+# Register's Degree default scope: graduation_year ascending (PostgreSQL puts
+# NULLs last); id breaks ties so the order is stable.
+_DEGREES = (
+    select(degrees)
+    .where(degrees.c.trainee_id == bindparam("trainee_id", type_=BigInteger))
+    .order_by(degrees.c.graduation_year.asc().nulls_last(), degrees.c.id)
+)
+
+# Newest first: Register keeps one per trainee, but a copy may hold more.
+_TRN_REQUESTS = (
+    select(dqt_trn_requests)
+    .where(dqt_trn_requests.c.trainee_id == bindparam("trainee_id", type_=BigInteger))
+    .order_by(
+        dqt_trn_requests.c.created_at.desc().nulls_last(),
+        dqt_trn_requests.c.id.desc(),
+    )
+)
+
+
 def load_trainee(
     conn: Connection,
     trainee_id: int | None = None,
@@ -671,37 +734,14 @@ def load_trainee(
     today = today or date.today()
     started = time.perf_counter()
 
-    lead = schools.alias("lead_school")
-    employing = schools.alias("employing_school")
-    where = (
-        trainees.c.id == trainee_id
-        if trainee_id is not None
-        else slug_matches(conn, str(slug).strip())
-    )
-    row = (
-        conn.execute(
-            select(
-                trainees,
-                providers.c.name.label("provider_name"),
-                providers.c.ukprn.label("provider_ukprn"),
-                providers.c.code.label("provider_code"),
-                lead.c.id.label("lead_school_row_id"),
-                lead.c.urn.label("lead_school_urn"),
-                lead.c.name.label("lead_school_name"),
-                employing.c.id.label("employing_school_row_id"),
-                employing.c.urn.label("employing_school_urn"),
-                employing.c.name.label("employing_school_name"),
-            )
-            .select_from(
-                trainees.outerjoin(providers, providers.c.id == trainees.c.provider_id)
-                .outerjoin(lead, lead.c.id == trainees.c.lead_school_id)
-                .outerjoin(employing, employing.c.id == trainees.c.employing_school_id)
-            )
-            .where(where)
-        )
-        .mappings()
-        .first()
-    )
+    value: int | str
+    if trainee_id is not None:
+        statement, value = _trainee_statement("id"), trainee_id
+    else:
+        citext = _slug_is_citext(conn)
+        value = str(slug).strip() if citext else str(slug).strip().lower()
+        statement = _trainee_statement("slug_citext" if citext else "slug_text")
+    row = conn.execute(statement, {"value": value}).mappings().first()
     if row is None:
         log.info("trainee %s not found", trainee_id if slug is None else "by slug")
         return None
@@ -719,13 +759,7 @@ def load_trainee(
         else None
     )
 
-    # Register's Degree default scope: graduation_year ascending (PostgreSQL
-    # puts NULLs last); id breaks ties so the order is stable.
-    degree_rows = conn.execute(
-        select(degrees)
-        .where(degrees.c.trainee_id == found_id)
-        .order_by(degrees.c.graduation_year.asc().nulls_last(), degrees.c.id)
-    ).mappings()
+    degree_rows = conn.execute(_DEGREES, {"trainee_id": found_id}).mappings()
     degree_records = tuple(
         DegreeRecord(
             id=d["id"],
@@ -745,16 +779,7 @@ def load_trainee(
     )
 
     request_rows = (
-        conn.execute(
-            select(dqt_trn_requests)
-            .where(dqt_trn_requests.c.trainee_id == found_id)
-            .order_by(
-                dqt_trn_requests.c.created_at.desc().nulls_last(),
-                dqt_trn_requests.c.id.desc(),
-            )
-        )
-        .mappings()
-        .all()
+        conn.execute(_TRN_REQUESTS, {"trainee_id": found_id}).mappings().all()
     )
     trn_request = None
     if request_rows:
