@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.engine import Connection, Row
 
 from dqt.errors import parse_job_error
@@ -817,3 +817,28 @@ def monitor_counts(
     for _ in iter_pending_awards(conn, index, today=today):
         awards += 1
     return MonitorCounts(trns, awards, timed_out)
+
+
+def pending_counts(conn: Connection) -> tuple[int, int]:
+    """(pending TRNs, pending awards) from PostgreSQL alone: no Sidekiq read.
+
+    For a header that must still show the counts while Redis is down.
+    """
+    waiting = {
+        int(enums.TraineeState.submitted_for_trn): 0,
+        int(enums.TraineeState.recommended_for_award): 0,
+    }
+    rows = conn.execute(
+        select(trainees.c.state, func.count())
+        .where(
+            trainees.c.state.in_(list(waiting)),
+            trainees.c.discarded_at.is_(None),
+        )
+        .group_by(trainees.c.state)
+    )
+    for state, count in rows:
+        waiting[state] = count
+    return (
+        waiting[int(enums.TraineeState.submitted_for_trn)],
+        waiting[int(enums.TraineeState.recommended_for_award)],
+    )

@@ -399,3 +399,17 @@ def test_fixes_on_offer_are_registered_fixes() -> None:
 
     assert set(monitors.PENDING_TRN_FIXES) <= set(FIXES)
     assert set(monitors.PENDING_AWARD_FIXES) <= set(FIXES)
+
+
+def test_pending_counts_need_no_redis(engine: Any, pending_trn_data: None) -> None:
+    for trainee_id in (31, 32):
+        add_trainee(
+            engine,
+            trainee_id,
+            state=3,
+            trn=f"{2000000 + trainee_id}",
+            recommended_for_award_at=at("2026-11-01T09:00"),
+        )
+    add_trainee(engine, 33, state=3, discarded_at=at("2026-11-02T09:00"))
+    with engine.connect() as conn:
+        assert monitors.pending_counts(conn) == (8, 2)
