@@ -76,9 +76,13 @@ def parse_value(field: str, text: str, *, today: date) -> Any:
     return day
 
 
-def date_order_warnings(row: Mapping[Any, Any], field: str, value: Any) -> list[str]:
+def date_order_warnings(
+    row: Mapping[Any, Any], field: str, value: Any, today: date
+) -> list[str]:
     merged = {**row, field: value}
     warnings = []
+    if field == "outcome_date" and isinstance(value, date) and value > today:
+        warnings.append(f"outcome_date {value} is in the future")
     start, end = merged.get("itt_start_date"), merged.get("itt_end_date")
     if start and end and end <= start:
         warnings.append(f"itt_end_date {end} is not after itt_start_date {start}")
@@ -129,7 +133,9 @@ class EditField(Fix):
         if not blocked and not changes:
             blocked = f"{field} already has that value; nothing to change"
 
-        warnings = [] if blocked else date_order_warnings(row, field, new_value)
+        warnings = (
+            [] if blocked else date_order_warnings(row, field, new_value, ctx.today())
+        )
         redis_changes: tuple[RedisChange, ...] = ()
         if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
             redis_changes = (update_job_change(row),)

@@ -191,3 +191,19 @@ def test_the_outcome_and_log_of_a_date_of_birth_change_hold_no_date(
     assert "database: date_of_birth changed" in outcome.done
     assert "1994" not in outcome.summary
     assert "1994" not in caplog.text
+
+
+def test_dates_out_of_order_are_warned_about(engine, provider, ctx):
+    add_trainee(engine, 52, itt_start_date=date(2022, 9, 1))
+
+    end = fixes.preview(
+        ctx, "edit_field", "52", {"field": "itt_end_date", "value": "2022-08-01"}
+    )
+    outcome = fixes.preview(
+        ctx, "edit_field", "52", {"field": "outcome_date", "value": "2024-01-01"}
+    )
+
+    assert "itt_end_date 2022-08-01 is not after itt_start_date 2022-09-01" in (
+        end.warnings
+    )
+    assert "outcome_date 2024-01-01 is in the future" in outcome.warnings
