@@ -15,8 +15,8 @@ verified). Foreign keys are kept only between tables defined here.
 
 Slugs are `citext` in Register. The embedded PostgreSQL ships no contrib
 extensions, so `create_schema` falls back to `text` with a unique index on
-`lower(slug)`. Every query in this product compares slugs with
-`lower(slug) = lower(:slug)`, which is correct on both.
+`lower(slug)`. A slug comparison must be right on both: `lower(slug) =
+lower(:slug)` is; a plain `=` ignores case only on citext.
 
 The product never creates or alters tables in a database it did not create:
 only the sandbox, the tests and `triage sandbox seed` call `create_schema`.
