@@ -2,22 +2,40 @@
 
 A job belongs to a trainee when its record argument is the trainee
 (`Trainee/<id>`) or the trainee's TRN request row (`Dqt::TrnRequest/<id>`).
+
+The sets can hold 10,000 members, so they are not read whole: `ZSCAN` with a
+pattern lets Redis pick the few members that mention the jid or the trainee's
+GlobalID, and only those are decoded and checked exactly.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.sidekiq.jobs import FailedJob
-from services.sidekiq.reader import read_sorted_set
+from services.sidekiq import wire
+from services.sidekiq.jobs import FailedJob, parse_member
 
 FAILED_SETS = ("retry", "dead", "schedule")
+_SCAN_COUNT = 1000
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
+def _scan(redis: Any, name: str, pattern: str) -> list[FailedJob]:
+    return [
+        parse_member(name, _as_bytes(member), float(score))
+        for member, score in redis.zscan_iter(name, match=pattern, count=_SCAN_COUNT)
+    ]
 
 
 def find_job(redis: Any, jid: str) -> FailedJob | None:
     """The member with this jid in retry, dead or schedule (first found)."""
+    if not jid or any(char in jid for char in "*?[]\\"):
+        return None
     for name in FAILED_SETS:
-        for job in read_sorted_set(redis, name):
+        for job in _scan(redis, name, f"*{jid}*"):
             if job.jid == jid:
                 return job
     return None
@@ -38,9 +56,14 @@ def trainee_jobs(
     redis: Any, trainee_id: int, trn_request_id: int | None = None
 ) -> list[FailedJob]:
     """Every member of retry, dead and schedule that is about this trainee."""
-    return [
-        job
-        for name in FAILED_SETS
-        for job in read_sorted_set(redis, name)
-        if belongs_to(job, trainee_id, trn_request_id)
-    ]
+    patterns = [f'*{wire.GLOBALID_APP}/Trainee/{trainee_id}"*']
+    if trn_request_id is not None:
+        patterns.append(f'*{wire.GLOBALID_APP}/Dqt::TrnRequest/{trn_request_id}"*')
+
+    found: dict[tuple[str, bytes], FailedJob] = {}
+    for name in FAILED_SETS:
+        for pattern in patterns:
+            for job in _scan(redis, name, pattern):
+                if belongs_to(job, trainee_id, trn_request_id):
+                    found.setdefault((job.where, job.raw), job)
+    return sorted(found.values(), key=lambda job: (job.where, job.score or 0.0))

@@ -187,3 +187,28 @@ def test_a_discarded_trainees_job_can_be_deleted_but_not_retried(
     assert delete.blocked is None
     assert fixes.apply(ctx, delete, "trainee deleted in Register").status == "applied"
     assert redis_client.zcard("dead") == 0
+
+
+def test_a_trainees_jobs_are_found_by_exact_globalid(redis_client):
+    from services.fixes.jobs import find_job, trainee_jobs
+
+    add_failed_job(
+        redis_client, "Dqt::UpdateTraineeJob", [trainee_gid(808)], jid="1" * 24
+    )
+    add_failed_job(
+        redis_client, "Dqt::UpdateTraineeJob", [trainee_gid(8080)], jid="2" * 24
+    )
+    add_failed_job(
+        redis_client,
+        "Dqt::RetrieveTrnJob",
+        [{"_aj_globalid": "gid://register-trainee-teachers/Dqt::TrnRequest/5808"}],
+        jid="3" * 24,
+        set_name="retry",
+    )
+
+    found = trainee_jobs(redis_client, 808, 5808)
+
+    assert sorted(job.jid for job in found) == ["1" * 24, "3" * 24]
+    assert find_job(redis_client, "2" * 24).target.id == "8080"
+    assert find_job(redis_client, "4" * 24) is None
+    assert find_job(redis_client, "*") is None
