@@ -15,7 +15,6 @@ import argparse
 import base64
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from triage.config import Settings
@@ -87,7 +86,9 @@ def fix_context(connections: Any) -> Any:
     institutions = settings.triage_institutions_file
     if institutions is None and connections.sandbox:
         # The sandbox ships its own synthetic list.
-        institutions = Path(__file__).parents[2] / "sandbox" / "institutions.json"
+        from sandbox.demo_reference import INSTITUTIONS_PATH
+
+        institutions = INSTITUTIONS_PATH
     return FixContext(
         engine=connections.engine,
         redis=connections.redis,
@@ -104,7 +105,7 @@ def fix_context(connections: Any) -> Any:
 def _list(as_json: bool) -> int:
     from services.fixes import FIXES
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": fix.name,
             "title": fix.title,
