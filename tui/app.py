@@ -25,10 +25,6 @@ from textual.screen import Screen
 from tui import health
 from tui.palette import binding_commands
 from tui.screens.failed_jobs import FailedJobsScreen
-from tui.screens.journal import JournalScreen
-from tui.screens.pending_awards import PendingAwardsScreen
-from tui.screens.pending_trns import PendingTrnsScreen
-from tui.screens.trainee_search import TraineeSearchScreen
 
 if TYPE_CHECKING:
     from triage.runtime import Connections
@@ -40,6 +36,17 @@ Clock = Callable[[], datetime]
 
 def _system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def _lazy(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A mode's screen, imported when first shown: launch reads only the home's."""
+
+    def make() -> Screen[Any]:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
+
+    return make
 
 
 class TriageApp(App[None]):
@@ -55,10 +62,10 @@ class TriageApp(App[None]):
 
     MODES = {
         "jobs": FailedJobsScreen,
-        "search": TraineeSearchScreen,
-        "pending_trns": PendingTrnsScreen,
-        "pending_awards": PendingAwardsScreen,
-        "journal": JournalScreen,
+        "search": _lazy("tui.screens.trainee_search", "TraineeSearchScreen"),
+        "pending_trns": _lazy("tui.screens.pending_trns", "PendingTrnsScreen"),
+        "pending_awards": _lazy("tui.screens.pending_awards", "PendingAwardsScreen"),
+        "journal": _lazy("tui.screens.journal", "JournalScreen"),
     }
     DEFAULT_MODE = "jobs"
 
@@ -138,6 +145,7 @@ class TriageApp(App[None]):
         self.settings = connections.settings
         self._clock = clock or _system_clock
         self._fix_context: Any = None
+        self._health_read = False
         # Animations cost redraws over SSH and make snapshots unstable; an operator
         # who wants them sets TEXTUAL_ANIMATIONS.
         import os
@@ -210,7 +218,8 @@ class TriageApp(App[None]):
     def on_mount(self) -> None:
         log.info("app started: sandbox=%s writes=%s", self.sandbox, self.writes_enabled)
         self._watch_for_terminal_loss()
-        self.refresh_health()
+        # The header's figures are read once the home screen has its jobs (see
+        # `home_loaded`), so that both reads do not compete for the first screen.
 
     def _watch_for_terminal_loss(self) -> None:
         """Leave cleanly when the SSH link drops or the process is asked to stop."""
@@ -227,6 +236,12 @@ class TriageApp(App[None]):
         self.exit()
 
     # --- the header's figures --------------------------------------------------------
+
+    def home_loaded(self) -> None:
+        """Called by the home screen after each load of the failed jobs."""
+        if not self._health_read:
+            self._health_read = True
+            self.refresh_health()
 
     @work(thread=True, exclusive=True, group="health")
     def refresh_health(self) -> None:

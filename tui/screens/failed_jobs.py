@@ -186,8 +186,10 @@ class FailedJobsScreen(TriageScreen):
 
     def _failed(self, service: str, detail: str) -> None:
         self.query_one("#jobs-load", LoadState).failed(service, detail)
+        self.triage.home_loaded()
 
     def _show(self, data: view.FailedJobsData) -> None:
+        self.triage.home_loaded()
         self.data = data
         self.query_one("#jobs-load", LoadState).ready()
         cases = self.query_one("#cases", OptionList)

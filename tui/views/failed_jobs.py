@@ -7,6 +7,7 @@ classified by the playbook and resolved to its trainee with one query per batch
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -267,7 +268,12 @@ def raw_error_text(job: FailedJob) -> str:
     backtrace = job.backtrace
     if backtrace:
         parts += ["", "backtrace:", *backtrace]
-    parts += ["", "raw entry:", job.raw.decode("utf-8", "replace")]
+    if job.payload is not None:
+        # Indented for reading; the stored bytes are the same JSON, on one line.
+        shown = json.dumps(job.payload, indent=2, ensure_ascii=False)
+        parts += ["", "entry (as stored, indented):", shown]
+    else:
+        parts += ["", "entry (as stored):", job.raw.decode("utf-8", "replace")]
     return "\n".join(parts)
 
 
