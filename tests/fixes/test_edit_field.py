@@ -207,3 +207,34 @@ def test_dates_out_of_order_are_warned_about(engine, provider, ctx):
         end.warnings
     )
     assert "outcome_date 2024-01-01 is in the future" in outcome.warnings
+
+
+def test_two_operators_applying_at_once_write_exactly_one_change(
+    engine, provider, make_ctx
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    add_trainee(engine, 53, last_name="Fenwick")
+    contexts = [make_ctx(operator=name) for name in ("Grace Oduya", "Tom Reyes")]
+    previews = [
+        fixes.preview(ctx, "edit_field", "53", {"field": "last_name", "value": value})
+        for ctx, value in zip(contexts, ("Hale", "Marsh"), strict=True)
+    ]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(
+            pool.map(
+                lambda pair: fixes.apply(pair[0], pair[1], "same ticket"),
+                zip(contexts, previews, strict=True),
+            )
+        )
+
+    assert sorted(outcome.status for outcome in outcomes) == ["applied", "refused"]
+    winner = next(o for o in outcomes if o.status == "applied")
+    written = audit_rows(engine, 53)
+    assert len(written) == 1
+    assert written[0]["request_uuid"] == winner.request_uuid
+    assert (
+        trainee_row(engine, 53)["last_name"]
+        == written[0]["audited_changes"]["last_name"][1]
+    )
