@@ -165,7 +165,9 @@ def test_confirmation(
     # Un-withdrawing the trainee withdrawn in error: preview, then the confirmation.
     async def run_before(pilot: Any) -> None:
         await _open_trainee(WITHDRAWN_IN_ERROR_ID)(pilot)
-        pilot.app.screen.fixes.start("unwithdraw", str(WITHDRAWN_IN_ERROR_ID), {})
+        pilot.app.screen.fixes.start(
+            "unwithdraw", str(WITHDRAWN_IN_ERROR_ID), {"enqueue_update": "yes"}
+        )
         await settle(pilot)
 
     assert snap_compare(make_snapshot_app(), terminal_size=size, run_before=run_before)

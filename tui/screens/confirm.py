@@ -100,6 +100,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             text.append(
                 f"Cannot be applied: {self.summary.blocked}\n", style="bold red"
             )
+        text.rstrip()
         return text
 
     def _hint(self, problem: str | None = None) -> Text:
