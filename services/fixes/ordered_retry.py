@@ -157,13 +157,6 @@ class OrderedRetry(Fix):
             else:
                 planned = plan.preview(job_actions(ctx))
                 warnings += list(planned.warnings)
-                warnings += [
-                    f"award job {job.jid} is in the retry set: Sidekiq retries it by "
-                    f"itself at {job.score_time:%Y-%m-%d %H:%M} UTC if it is not "
-                    "released first (only scheduled awards are held back)"
-                    for job in plan.awards
-                    if job.where == "retry" and job.score_time is not None
-                ]
                 now_steps = [
                     step.description
                     for step in planned.steps

@@ -69,7 +69,9 @@ def run(ctx: FixContext, change: RedisChange, *, reason: str) -> str:
         raise RedisStepError(f"{change.description} refused: {refusal}") from refusal
 
     outcome = report.outcomes[0] if report.outcomes else None
-    if outcome is None or outcome.outcome not in ("retried", "deleted", "enqueued"):
+    # "queued" is a scheduled entry added to its queue: Sidekiq's add_to_queue.
+    done = ("retried", "queued", "deleted", "enqueued")
+    if outcome is None or outcome.outcome not in done:
         what = outcome.detail if outcome else "nothing happened"
         raise RedisStepError(f"{change.description} did not happen: {what}")
     return f"Sidekiq: {change.description} ({outcome.outcome}, jid {outcome.jid})"
