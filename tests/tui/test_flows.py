@@ -337,3 +337,25 @@ async def test_export_from_the_failed_jobs_list(make_app: Any, data_dir: Path) -
     assert any(str(written[0]) in message for message in notices)
     header = written[0].read_text().splitlines()[0]
     assert "slug" in header and "itt_end_date" in header
+
+
+async def test_pending_award_checked_in_dqt_on_demand(make_app: Any) -> None:
+    """The award case's trainee waits in 'recommended for award' with a dead job;
+    `c` asks DQT, which holds the QTS date, and the detail pane says so."""
+    trainee = _playbook("no_incomplete_itt_award")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        ids = [row.trainee.id for row in screen.rows]
+        index = ids.index(trainee.trainee_id)
+        assert screen.rows[index].activity.status == "dead"
+        screen.query_one("#monitor", DataTable).move_cursor(row=index)
+        await pilot.press("c")
+        await settle(pilot)
+        check = screen.checks[trainee.trainee_id]
+        assert check.outcome == "awarded"
+        assert check.qts_date is not None
+        assert check.message in _static_text(app, "#monitor-detail-text")

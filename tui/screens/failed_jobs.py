@@ -123,7 +123,7 @@ class FailedJobsScreen(TriageScreen):
             "Clear",
             id="jobs.clear_filter",
             show=False,
-            tooltip="Clear the free-text filter",
+            tooltip="Stop a load still running, else clear the free-text filter",
         ),
     ]
 
@@ -235,6 +235,12 @@ class FailedJobsScreen(TriageScreen):
         self.query_one("#jobs-filter", Input).focus()
 
     def action_clear_filter(self) -> None:
+        loading = [w for w in self.workers if w.is_running and w.group == "load"]
+        if loading:
+            for worker in loading:
+                worker.cancel()
+            self.query_one("#jobs-load", LoadState).cancelled("Redis")
+            return
         box = self.query_one("#jobs-filter", Input)
         if box.value:
             box.value = ""

@@ -59,6 +59,14 @@ class MonitorScreen(TriageScreen):
             tooltip="Write this list to a CSV file",
         ),
         Binding(
+            "escape",
+            "cancel",
+            "Stop",
+            id="monitor.cancel",
+            show=False,
+            tooltip="Stop waiting for a load or a DQT check still running",
+        ),
+        Binding(
             "ctrl+r",
             "reload",
             "Reload",
@@ -239,3 +247,12 @@ class MonitorScreen(TriageScreen):
 
     def action_export(self) -> None:
         self.export()
+
+    def action_cancel(self) -> None:
+        running = [w for w in self.workers if w.is_running]
+        for worker in running:
+            worker.cancel()
+        if any(worker.group == "load" for worker in running):
+            self.query_one("#monitor-load", LoadState).cancelled("PostgreSQL and Redis")
+        if running:
+            self.notify("Stopped.", timeout=3)

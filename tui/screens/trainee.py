@@ -394,15 +394,21 @@ class TraineeScreen(TriageScreen):
 
     def action_back(self) -> None:
         running = [w for w in self.workers if w.is_running]
-        if running:
-            for worker in running:
-                worker.cancel()
-            self.query_one("#compare-load", LoadState).failed(
-                "DQT", "cancelled", retry_key="g"
-            )
-            self.notify("Stopped loading.", timeout=3)
+        if not running:
+            self.dismiss()
             return
-        self.dismiss()
+        # Each pane says it was stopped and which key loads it again.
+        panes = {
+            "record": ("#trainee-load", "PostgreSQL", "ctrl+r"),
+            "jobs": ("#tjobs-load", "Redis", "ctrl+r"),
+            "dqt": ("#compare-load", "DQT", "g"),
+        }
+        for worker in running:
+            worker.cancel()
+            if worker.group in panes:
+                selector, service, key = panes[worker.group]
+                self.query_one(selector, LoadState).cancelled(service, key)
+        self.notify("Stopped loading; escape again goes back.", timeout=3)
 
 
 def _lines_text(lines: list[tuple[str, str]]) -> Text:

@@ -41,5 +41,10 @@ class LoadState(Vertical):
         text.append(f"\nPress {retry_key} to try again.")
         self.query_one("#load-message", Static).update(text)
 
+    def cancelled(self, service: str, retry_key: str = "ctrl+r") -> None:
+        self.set_classes("-failed")
+        text = Text(f"Stopped waiting for {service}. Press {retry_key} to load again.")
+        self.query_one("#load-message", Static).update(text)
+
     def ready(self) -> None:
         self.set_classes("")
