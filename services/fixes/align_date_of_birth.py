@@ -31,9 +31,8 @@ from services.fixes.common import (
     discarded_reason,
     join_lines,
     load_trainee,
-    params_tuple,
+    trainee_preview,
 )
-from services.fixes.rows import make_fingerprint
 from services.fixes.single_job import locate_job, retry_change
 from services.fixes.values import ValueProblem, parse_date
 
@@ -128,21 +127,20 @@ class AlignDateOfBirth(Fix):
         elif not blocked:
             blocked = "Register has no date of birth to give DQT"
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=(
                 f"align the date of birth of trainee {row['id']} "
                 f"({'Register' if right == 'dqt' else 'DQT'} to be corrected)"
             ),
-            fingerprint=make_fingerprint(row, members=members),
+            members=members,
             db_changes=changes,
             redis_changes=redis_changes,
             dqt_calls=view.calls,
-            warnings=tuple(warnings),
+            warnings=warnings,
             blocked=blocked,
-            params=params_tuple(values),
             message=message,
             read_only=right == "register",
             next_steps=next_steps,

@@ -29,11 +29,10 @@ from services.fixes.common import (
     changes_between,
     discarded_reason,
     load_trainee,
-    params_tuple,
+    trainee_preview,
     yes_no,
 )
 from services.fixes.jobs import trainee_jobs
-from services.fixes.rows import make_fingerprint
 from services.fixes.single_job import delete_change
 from services.playbook import AWARD_JOB
 from services.register import enums
@@ -107,16 +106,15 @@ class AwardOnRegister(Fix):
             redis_changes = tuple(delete_change(job) for job in failed)
             members = [(job.where, job.raw) for job in failed]
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"record DQT's {award} award for trainee {row['id']}",
-            fingerprint=make_fingerprint(row, members=members),
+            members=members,
             db_changes=changes,
             redis_changes=redis_changes,
             dqt_calls=calls,
-            warnings=tuple(warnings),
+            warnings=warnings,
             blocked=blocked,
-            params=params_tuple(values),
         )

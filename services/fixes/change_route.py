@@ -12,26 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.fixes.base import (
-    Fix,
-    FixContext,
-    FixInputError,
-    ParamSpec,
-    Preview,
-    RedisChange,
-)
+from services.fixes.base import Fix, FixContext, FixInputError, ParamSpec, Preview
 from services.fixes.common import (
-    ENQUEUE_UPDATE_PARAM,
     changes_between,
     discarded_reason,
     enqueue_update_param,
     load_trainee,
-    params_tuple,
-    update_job_change,
-    update_job_notes,
-    yes_no,
+    optional_update_job,
+    trainee_preview,
 )
-from services.fixes.rows import make_fingerprint
 from services.register import enums
 from services.register.enums import TraineeState, TrainingRoute
 
@@ -137,24 +126,19 @@ class ChangeRoute(Fix):
                 f"the trainee is {enums.state_label(row['state'])}: DQT refuses "
                 "updates once QTS/EYTS is held"
             )
-        redis_changes: tuple[RedisChange, ...] = ()
-        if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
-            redis_changes = (update_job_change(row),)
-            warnings += update_job_notes(row)
+        redis_changes, notes = optional_update_job(values, row)
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=(
                 f"change the route of trainee {row['id']} from "
                 f"{enums.route_label(row['training_route'])} to "
                 f"{enums.route_label(route)}"
             ),
-            fingerprint=make_fingerprint(row),
             db_changes=changes,
             redis_changes=redis_changes,
-            warnings=tuple(warnings),
+            warnings=warnings + notes,
             blocked=blocked,
-            params=params_tuple(values),
         )

@@ -1,4 +1,5 @@
-"""Small pieces several fixes use: loading the trainee, the optional update job."""
+"""Small pieces several fixes use: loading the trainee, the optional update job,
+building the preview of a change to one trainee."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from services.fixes.base import (
     FixContext,
     FixInputError,
     ParamSpec,
+    Preview,
     RedisChange,
 )
-from services.fixes.rows import find_trainee
+from services.fixes.rows import find_trainee, make_fingerprint
 from services.register import enums
 from services.register.enums import TraineeState
 
@@ -106,6 +108,44 @@ def update_job_notes(row: RowMapping, state_after: Any = None) -> list[str]:
     if not (row["trn"] or "").strip():
         notes.append(f"the trainee has no TRN: {UPDATE_TRAINEE_JOB} fails without one")
     return notes
+
+
+def optional_update_job(
+    values: Mapping[str, str], row: RowMapping, state_after: Any = None
+) -> tuple[tuple[RedisChange, ...], list[str]]:
+    """The update job and what it will really do, when `enqueue_update=yes`."""
+    if not yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
+        return (), []
+    return (update_job_change(row),), update_job_notes(row, state_after)
+
+
+def trainee_preview(
+    fix_name: str,
+    row: RowMapping,
+    values: Mapping[str, str],
+    *,
+    summary: str,
+    warnings: Iterable[str] = (),
+    members: Iterable[tuple[str, bytes]] = (),
+    related: Iterable[tuple[str, Any]] = (),
+    **details: Any,
+) -> Preview:
+    """The preview of fix `fix_name` for the trainee `row`.
+
+    The fingerprint holds the row as read plus the Sidekiq `members` and the
+    `related` rows the fix depends on; `details` are the rest of the preview
+    (changes, DQT calls, blocked reason, message, ...).
+    """
+    return Preview(
+        fix=fix_name,
+        trainee_id=row["id"],
+        slug=row["slug"],
+        summary=summary,
+        fingerprint=make_fingerprint(row, related=related, members=members),
+        warnings=tuple(warnings),
+        params=params_tuple(values),
+        **details,
+    )
 
 
 def params_tuple(values: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

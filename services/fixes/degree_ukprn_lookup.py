@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from services.fixes.base import Fix, FixContext, Preview
-from services.fixes.common import join_lines, load_trainee
+from services.fixes.common import join_lines, load_trainee, trainee_preview
 from services.fixes.institutions import (
     Institution,
     InstitutionsUnavailable,
     load_institutions,
 )
-from services.fixes.rows import make_fingerprint
 from services.register.schema import degrees
 
 
@@ -57,7 +56,7 @@ class DegreeUkprnLookup(Fix):
     def preview(
         self, ctx: FixContext, target: str, params: Mapping[str, str]
     ) -> Preview:
-        self.check_params(params)
+        values = self.check_params(params)
         row = load_trainee(ctx, target)
         with ctx.engine.connect() as conn:
             degree = (
@@ -73,14 +72,13 @@ class DegreeUkprnLookup(Fix):
             )
 
         def result(blocked: str | None, message: str | None = None, **extra) -> Preview:
-            return Preview(
-                fix=self.name,
-                trainee_id=row["id"],
-                slug=row["slug"],
+            return trainee_preview(
+                self.name,
+                row,
+                values,
                 summary=extra.pop(
                     "summary", f"degree UKPRN look-up for trainee {row['id']}"
                 ),
-                fingerprint=make_fingerprint(row),
                 blocked=blocked,
                 message=message,
                 read_only=True,

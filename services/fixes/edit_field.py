@@ -12,26 +12,16 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from services.fixes.base import (
-    Fix,
-    FixContext,
-    FixInputError,
-    ParamSpec,
-    Preview,
-    RedisChange,
-)
+from services.fixes.base import Fix, FixContext, FixInputError, ParamSpec, Preview
 from services.fixes.common import (
-    ENQUEUE_UPDATE_PARAM,
     changes_between,
     discarded_reason,
     enqueue_update_param,
     load_trainee,
-    params_tuple,
-    update_job_change,
-    update_job_notes,
+    optional_update_job,
+    trainee_preview,
     yes_no,
 )
-from services.fixes.rows import make_fingerprint
 from services.fixes.values import (
     ValueProblem,
     check_date_of_birth,
@@ -136,24 +126,19 @@ class EditField(Fix):
         warnings = (
             [] if blocked else date_order_warnings(row, field, new_value, ctx.today())
         )
-        redis_changes: tuple[RedisChange, ...] = ()
-        if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
-            redis_changes = (update_job_change(row),)
-            warnings += update_job_notes(row)
-        else:
-            warnings.append(
+        redis_changes, notes = optional_update_job(values, row)
+        if not redis_changes:
+            notes.append(
                 "DQT is not updated by this change; enqueue_update=yes sends it"
             )
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"change {field} of trainee {row['id']}",
-            fingerprint=make_fingerprint(row),
             db_changes=changes,
             redis_changes=redis_changes,
-            warnings=tuple(warnings),
+            warnings=warnings + notes,
             blocked=blocked,
-            params=params_tuple(values),
         )

@@ -30,10 +30,10 @@ from services.fixes.base import (
     Preview,
     RedisChange,
 )
-from services.fixes.common import discarded_reason, load_trainee, params_tuple
+from services.fixes.common import discarded_reason, load_trainee, trainee_preview
 from services.fixes.jobs import belongs_to, trainee_jobs
 from services.fixes.redis_steps import job_actions
-from services.fixes.rows import find_trn_request, make_fingerprint
+from services.fixes.rows import find_trn_request
 from services.fixes.single_job import retry_change
 from services.playbook import AWARD_JOB, UPDATE_JOB, has_failed
 from services.sidekiq.jobs import FailedJob
@@ -183,17 +183,16 @@ class OrderedRetry(Fix):
                     ),
                 )
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"re-run the update then the award of trainee {row['id']}",
-            fingerprint=make_fingerprint(row, members=members),
+            members=members,
             redis_changes=changes,
             dqt_calls=calls,
-            warnings=tuple(warnings),
+            warnings=warnings,
             blocked=blocked,
-            params=params_tuple(values),
             next_steps=(
                 *later_steps,
                 "when the update job has run without failing, apply ordered_retry "
@@ -229,19 +228,16 @@ class OrderedRetry(Fix):
             blocked = f"the update job has not run yet ({jids} still queued)"
 
         changes = () if blocked else tuple(retry_change(job) for job in awards)
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"release the award job(s) of trainee {row['id']}",
-            fingerprint=make_fingerprint(
-                row, members=[(job.where, job.raw) for job in awards] if changes else []
-            ),
+            members=[(job.where, job.raw) for job in awards] if changes else [],
             redis_changes=changes,
             warnings=(
                 "a job being worked on right now is not visible here; release only "
                 "after the update has finished",
             ),
             blocked=blocked,
-            params=params_tuple(values),
         )

@@ -29,9 +29,9 @@ from services.fixes.common import (
     changes_between,
     discarded_reason,
     load_trainee,
-    params_tuple,
+    trainee_preview,
 )
-from services.fixes.rows import find_trn_request, make_fingerprint, trn_request_snapshot
+from services.fixes.rows import find_trn_request, trn_request_snapshot
 from services.register import enums
 from services.register.enums import TraineeState, TrnRequestState
 
@@ -82,22 +82,21 @@ class RecordTrn(Fix):
             changes, warnings = _trainee_changes(row, dqt_trn)
             writes = _request_write(request)
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=(
                 f"record TRN {dqt_trn} for trainee {row['id']}"
                 if dqt_trn
                 else f"look for the TRN of trainee {row['id']} in DQT"
             ),
-            fingerprint=make_fingerprint(row, related=trn_request_snapshot(request)),
+            related=trn_request_snapshot(request),
             db_changes=changes,
             related_writes=writes,
             dqt_calls=(DQT_CALL,),
-            warnings=tuple(warnings),
+            warnings=warnings,
             blocked=blocked,
-            params=params_tuple(values),
         )
 
 

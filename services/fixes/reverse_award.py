@@ -15,19 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.fixes.base import Fix, FixContext, ParamSpec, Preview, RedisChange
+from services.fixes.base import Fix, FixContext, ParamSpec, Preview
 from services.fixes.common import (
-    ENQUEUE_UPDATE_PARAM,
     changes_between,
     discarded_reason,
     enqueue_update_param,
     load_trainee,
-    params_tuple,
-    update_job_change,
-    update_job_notes,
+    optional_update_job,
+    trainee_preview,
     yes_no,
 )
-from services.fixes.rows import make_fingerprint
 from services.register import enums
 from services.register.enums import TraineeState
 
@@ -87,24 +84,22 @@ class ReverseAward(Fix):
             )
         changes = () if blocked else changes_between(row, new_values)
 
-        redis_changes: tuple[RedisChange, ...] = ()
-        if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
-            redis_changes = (update_job_change(row),)
-            warnings += update_job_notes(row, int(TraineeState.trn_received))
-            warnings.append(
+        redis_changes, notes = optional_update_job(
+            values, row, int(TraineeState.trn_received)
+        )
+        if redis_changes:
+            notes.append(
                 "DQT refuses the update while it still holds the award "
                 "(Teacher already has QTS/EYTS date)"
             )
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"reverse the award of trainee {row['id']}",
-            fingerprint=make_fingerprint(row),
             db_changes=changes,
             redis_changes=redis_changes,
-            warnings=tuple(warnings),
+            warnings=warnings + notes,
             blocked=blocked,
-            params=params_tuple(values),
         )

@@ -10,6 +10,7 @@ when the operator gives a reason for deleting it anyway.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from sqlalchemy.engine import RowMapping
 
@@ -21,10 +22,10 @@ from services.fixes.base import (
     Preview,
     RedisChange,
 )
-from services.fixes.common import discarded_reason, load_trainee, params_tuple
+from services.fixes.common import discarded_reason, load_trainee, trainee_preview
 from services.fixes.jobs import belongs_to, find_job
 from services.fixes.redis_steps import job_actions
-from services.fixes.rows import find_trn_request, make_fingerprint
+from services.fixes.rows import find_trn_request
 from services.playbook import classify
 from services.sidekiq.jobs import FailedJob
 from services.sidekiq.resolve import resolve_jobs
@@ -52,28 +53,29 @@ def locate_job(
     return job, None
 
 
-def retry_change(job: FailedJob) -> RedisChange:
+def _member_change(kind: Literal["retry", "delete"], job: FailedJob) -> RedisChange:
     return RedisChange(
-        kind="retry",
-        description=f"retry {job.jid} ({job.job_class}) from {job.where}",
+        kind=kind,
+        description=f"{kind} {job.jid} ({job.job_class}) from {job.where}",
         job_class=job.job_class or "?",
         jid=job.jid,
         set_name=job.where,
         member=job.raw,
-        manual_command=f"triage jobs retry {job.jid} --reason TEXT",
+        manual_command=f"triage jobs {kind} {job.jid} --reason TEXT",
     )
+
+
+def retry_change(job: FailedJob) -> RedisChange:
+    return _member_change("retry", job)
 
 
 def delete_change(job: FailedJob) -> RedisChange:
-    return RedisChange(
-        kind="delete",
-        description=f"delete {job.jid} ({job.job_class}) from {job.where}",
-        job_class=job.job_class or "?",
-        jid=job.jid,
-        set_name=job.where,
-        member=job.raw,
-        manual_command=f"triage jobs delete {job.jid} --reason TEXT",
-    )
+    return _member_change("delete", job)
+
+
+def _members(job: FailedJob | None, changes: tuple[RedisChange, ...]) -> list:
+    """The job's exact member for the fingerprint, when the preview acts on it."""
+    return [(job.where, job.raw)] if changes and job is not None else []
 
 
 def retry_warnings(ctx: FixContext, job: FailedJob) -> tuple[list[str], str | None]:
@@ -105,18 +107,15 @@ class RetryJob(Fix):
             if not blocked:
                 changes = (retry_change(job),)
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"retry job {values['jid']} of trainee {row['id']}",
-            fingerprint=make_fingerprint(
-                row, members=[(job.where, job.raw)] if changes and job else []
-            ),
+            members=_members(job, changes),
             redis_changes=changes,
-            warnings=tuple(warnings),
+            warnings=warnings,
             blocked=blocked,
-            params=params_tuple(values),
         )
 
 
@@ -168,17 +167,14 @@ class DeleteJob(Fix):
                     )
             changes = () if blocked else (delete_change(job),)
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"delete job {values['jid']} of trainee {row['id']}",
-            fingerprint=make_fingerprint(
-                row, members=[(job.where, job.raw)] if changes and job else []
-            ),
+            members=_members(job, changes),
             redis_changes=changes,
             dqt_calls=calls,
-            warnings=tuple(warnings),
+            warnings=warnings,
             blocked=blocked,
-            params=params_tuple(values),
         )

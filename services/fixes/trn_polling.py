@@ -13,6 +13,7 @@ give up after one poll.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,10 +31,10 @@ from services.fixes.common import (
     RETRIEVE_TRN_JOB,
     discarded_reason,
     load_trainee,
-    params_tuple,
+    trainee_preview,
 )
 from services.fixes.jobs import trainee_jobs
-from services.fixes.rows import find_trn_request, make_fingerprint, trn_request_snapshot
+from services.fixes.rows import find_trn_request, trn_request_snapshot
 from services.fixes.values import ValueProblem, parse_date
 from services.register import enums
 from services.register.enums import TraineeState
@@ -93,11 +94,42 @@ def _register_change(row: RowMapping) -> RedisChange:
     )
 
 
-def _common_checks(row: RowMapping) -> str | None:
+@dataclass(frozen=True)
+class _Request:
+    """What both fixes start from: the trainee, its TRN request, the timeout."""
+
+    values: dict[str, str]
+    row: RowMapping
+    request: RowMapping | None
+    timeout: date | None
+    blocked: str | None
+
+    def preview(self, fix_name: str, **details: Any) -> Preview:
+        shown = dict(self.values)
+        if self.timeout is not None:
+            shown["timeout"] = self.timeout.isoformat()
+        return trainee_preview(
+            fix_name,
+            self.row,
+            shown,
+            related=trn_request_snapshot(self.request),
+            **details,
+        )
+
+
+def _read_request(
+    fix: Fix, ctx: FixContext, target: str, params: Mapping[str, str]
+) -> _Request:
+    values = fix.check_params(params)
+    timeout, problem = parse_timeout(values.get("timeout"), ctx.today())
+    row = load_trainee(ctx, target)
+    with ctx.engine.connect() as conn:
+        request = find_trn_request(conn, row["id"])
+
     blocked = discarded_reason(row)
     if not blocked and (row["trn"] or "").strip():
         blocked = f"the trainee already has TRN {row['trn']}: there is nothing to fetch"
-    return blocked
+    return _Request(values, row, request, timeout, blocked or problem)
 
 
 def _polling_warnings(
@@ -135,13 +167,10 @@ class RestartTrnPolling(Fix):
     def preview(
         self, ctx: FixContext, target: str, params: Mapping[str, str]
     ) -> Preview:
-        values = self.check_params(params)
-        timeout, problem = parse_timeout(values.get("timeout"), ctx.today())
-        row = load_trainee(ctx, target)
-        with ctx.engine.connect() as conn:
-            request = find_trn_request(conn, row["id"])
+        read = _read_request(self, ctx, target, params)
+        row, request, timeout = read.row, read.request, read.timeout
 
-        blocked = _common_checks(row) or problem
+        blocked = read.blocked
         if not blocked and request is None:
             blocked = (
                 "the trainee has no TRN request row, so there is nothing to poll "
@@ -151,16 +180,12 @@ class RestartTrnPolling(Fix):
         if not blocked and request is not None and timeout is not None:
             changes = (_polling_change(row, request, timeout),)
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return read.preview(
+            self.name,
             summary=f"restart TRN polling for trainee {row['id']}",
-            fingerprint=make_fingerprint(row, related=trn_request_snapshot(request)),
             redis_changes=changes,
-            warnings=tuple(_polling_warnings(ctx, row, request)),
+            warnings=_polling_warnings(ctx, row, request),
             blocked=blocked,
-            params=params_tuple(_shown(values, timeout)),
         )
 
 
@@ -176,16 +201,11 @@ class ReregisterForTrn(Fix):
     def preview(
         self, ctx: FixContext, target: str, params: Mapping[str, str]
     ) -> Preview:
-        values = self.check_params(params)
-        timeout, problem = parse_timeout(values.get("timeout"), ctx.today())
-        row = load_trainee(ctx, target)
-        with ctx.engine.connect() as conn:
-            request = find_trn_request(conn, row["id"])
-
-        blocked = _common_checks(row) or problem
+        read = _read_request(self, ctx, target, params)
+        row, request, timeout = read.row, read.request, read.timeout
         warnings = _polling_warnings(ctx, row, request)
         changes: tuple[RedisChange, ...] = ()
-        if not blocked and timeout is not None:
+        if not read.blocked and timeout is not None:
             changes = (_register_change(row),)
             if request is not None:
                 changes += (_polling_change(row, request, timeout),)
@@ -203,22 +223,11 @@ class ReregisterForTrn(Fix):
                     "restart_trn_polling once the row exists"
                 )
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return read.preview(
+            self.name,
             summary=f"register trainee {row['id']} for a TRN again",
-            fingerprint=make_fingerprint(row, related=trn_request_snapshot(request)),
             redis_changes=changes,
-            warnings=tuple(warnings),
-            blocked=blocked,
-            params=params_tuple(_shown(values, timeout)),
+            warnings=warnings,
+            blocked=read.blocked,
             next_steps=("check that the RegisterForTrnJob succeeds (not in dead)",),
         )
-
-
-def _shown(values: Mapping[str, str], timeout: date | None) -> dict[str, Any]:
-    shown = dict(values)
-    if timeout is not None:
-        shown["timeout"] = timeout.isoformat()
-    return shown

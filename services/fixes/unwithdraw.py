@@ -12,19 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.fixes.base import Fix, FixContext, Preview, RedisChange
+from services.fixes.base import Fix, FixContext, Preview
 from services.fixes.common import (
-    ENQUEUE_UPDATE_PARAM,
     changes_between,
     discarded_reason,
     enqueue_update_param,
     load_trainee,
-    params_tuple,
-    update_job_change,
-    update_job_notes,
-    yes_no,
+    optional_update_job,
+    trainee_preview,
 )
-from services.fixes.rows import make_fingerprint
 from services.register import enums
 from services.register.audits import previous_state_before_withdrawal
 from services.register.enums import TraineeState
@@ -82,20 +78,15 @@ class Unwithdraw(Fix):
             "if DQT already recorded the withdrawal (itt-outcome Withdrawn), ask "
             "the DQT team to reverse it: an update job cannot"
         )
-        redis_changes: tuple[RedisChange, ...] = ()
-        if yes_no(ENQUEUE_UPDATE_PARAM, values[ENQUEUE_UPDATE_PARAM]):
-            redis_changes = (update_job_change(row),)
-            warnings += update_job_notes(row, new_state)
+        redis_changes, notes = optional_update_job(values, row, new_state)
 
-        return Preview(
-            fix=self.name,
-            trainee_id=row["id"],
-            slug=row["slug"],
+        return trainee_preview(
+            self.name,
+            row,
+            values,
             summary=f"undo the withdrawal of trainee {row['id']}",
-            fingerprint=make_fingerprint(row),
             db_changes=changes,
             redis_changes=redis_changes,
-            warnings=tuple(warnings),
+            warnings=warnings + notes,
             blocked=blocked,
-            params=params_tuple(values),
         )
