@@ -37,6 +37,7 @@ order: the first is the one sent to DQT), TRN request and schools, and keeps
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -259,11 +260,23 @@ def _slug_is_citext(conn: Connection) -> bool:
     return cached
 
 
+def _slug_value(slug: str, citext: bool) -> str:
+    """The slug as bound: as typed for citext, lowered for `lower(slug)`."""
+    value = str(slug).strip()
+    return value if citext else value.lower()
+
+
+def _slug_where(citext: bool, value: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`slug = value` on citext, `lower(slug) = value` on the text stand-in."""
+    if citext:
+        return trainees.c.slug == cast(value, CITEXT)
+    return func.lower(trainees.c.slug) == value
+
+
 def slug_matches(conn: Connection, slug: str) -> ColumnElement[bool]:
     """The WHERE clause finding a trainee by slug, ignoring case, index-served."""
-    if _slug_is_citext(conn):
-        return trainees.c.slug == cast(literal(slug), CITEXT)
-    return func.lower(trainees.c.slug) == slug.lower()
+    citext = _slug_is_citext(conn)
+    return _slug_where(citext, literal(_slug_value(slug, citext), Text))
 
 
 # --- search ----------------------------------------------------------------
@@ -351,10 +364,6 @@ def _summary_select() -> Select[Any]:
 # sort those (the outcome says when more matched).
 _SCAN_KINDS = frozenset({"name", "date_of_birth"})
 
-# Statements are built once per shape and reused with new values: building a
-# SELECT costs more than running an indexed one.
-_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
-
 
 def _like(column: Any, name: str) -> ColumnElement[bool]:
     return func.lower(column).like(bindparam(name, type_=Text), escape="\\")
@@ -369,7 +378,7 @@ def _shape_and_values(
         wanted = value if how == "ukprn" else "%" + _escape_like(value.lower()) + "%"
         return ("provider", how), {"value": wanted}
     if query.kind == "slug":
-        value = query.value if slug_is_citext else str(query.value).lower()
+        value = _slug_value(query.value, slug_is_citext)
         return ("slug", slug_is_citext), {"value": value}
     if query.kind == "name":
         values: dict[str, Any] = {}
@@ -382,6 +391,9 @@ def _shape_and_values(
     return (query.kind,), {"value": query.value}
 
 
+# Statements are built once per shape and reused with new values: building a
+# SELECT costs more than running an indexed one.
+@functools.cache
 def _build(shape: tuple[Any, ...]) -> Select[Any]:
     kind = shape[0]
     where: ColumnElement[bool]
@@ -392,11 +404,7 @@ def _build(shape: tuple[Any, ...]) -> Select[Any]:
     elif kind == "date_of_birth":
         where = trainees.c.date_of_birth == bindparam("value", type_=Date)
     elif kind == "slug":
-        where = (
-            trainees.c.slug == cast(bindparam("value", type_=Text), CITEXT)
-            if shape[1]
-            else func.lower(trainees.c.slug) == bindparam("value", type_=Text)
-        )
+        where = _slug_where(shape[1], bindparam("value", type_=Text))
     elif kind == "provider":
         wanted = select(providers.c.id).where(
             providers.c.ukprn == bindparam("value", type_=String)
@@ -434,10 +442,7 @@ def _statement(
 ) -> tuple[Select[Any], dict[str, Any]]:
     citext = _slug_is_citext(conn) if query.kind == "slug" else False
     shape, values = _shape_and_values(query, citext)
-    statement = _STATEMENTS.get(shape)
-    if statement is None:
-        statement = _STATEMENTS[shape] = _build(shape)
-    return statement, values
+    return _build(shape), values
 
 
 def build_search(conn: Connection, query: SearchQuery, limit: int) -> Select[Any]:
@@ -654,27 +659,19 @@ class TraineeRecord:
         return self.provider.ukprn if self.provider else None
 
 
-# The statements of `load_trainee`, built once (building costs more than
+# The statements of `load_trainee` are built once (building costs more than
 # running them) and bound with new values on each call.
-_TRAINEE_STATEMENTS: dict[str, Select[Any]] = {}
-
-
-def _trainee_statement(by: str) -> Select[Any]:
-    """The trainee with provider and schools, by "id", "slug_citext" or "slug_text"."""
-    cached = _TRAINEE_STATEMENTS.get(by)
-    if cached is not None:
-        return cached
-
+@functools.cache
+def _trainee_statement(by: Literal["id", "slug_citext", "slug_text"]) -> Select[Any]:
+    """The trainee with provider and schools, by id or by slug."""
     lead = schools.alias("lead_school")
     employing = schools.alias("employing_school")
     where: ColumnElement[bool]
     if by == "id":
         where = trainees.c.id == bindparam("value", type_=BigInteger)
-    elif by == "slug_citext":
-        where = trainees.c.slug == cast(bindparam("value", type_=Text), CITEXT)
     else:
-        where = func.lower(trainees.c.slug) == bindparam("value", type_=Text)
-    statement = (
+        where = _slug_where(by == "slug_citext", bindparam("value", type_=Text))
+    return (
         select(
             trainees,
             providers.c.name.label("provider_name"),
@@ -694,8 +691,6 @@ def _trainee_statement(by: str) -> Select[Any]:
         )
         .where(where)
     )
-    _TRAINEE_STATEMENTS[by] = statement
-    return statement
 
 
 # Register's Degree default scope: graduation_year ascending (PostgreSQL puts
@@ -739,7 +734,7 @@ def load_trainee(
         statement, value = _trainee_statement("id"), trainee_id
     else:
         citext = _slug_is_citext(conn)
-        value = str(slug).strip() if citext else str(slug).strip().lower()
+        value = _slug_value(str(slug), citext)
         statement = _trainee_statement("slug_citext" if citext else "slug_text")
     row = conn.execute(statement, {"value": value}).mappings().first()
     if row is None:
