@@ -15,8 +15,10 @@ verified). Foreign keys are kept only between tables defined here.
 
 Slugs are `citext` in Register. The embedded PostgreSQL ships no contrib
 extensions, so `create_schema` falls back to `text` with a unique index on
-`lower(slug)`. A slug comparison must be right on both: `lower(slug) =
-lower(:slug)` is; a plain `=` ignores case only on citext.
+`lower(slug)`. Each index serves one comparison only: `slug = :slug` on citext
+(which ignores case), `lower(slug) = lower(:slug)` on text. So queries by slug
+ask which type the column has and compare accordingly
+(`services.register.trainees.slug_matches`).
 
 The product never creates or alters tables in a database it did not create:
 only the sandbox, the tests and `triage sandbox seed` call `create_schema`.
