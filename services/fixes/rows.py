@@ -1,22 +1,25 @@
 """Reading the rows a fix works on, and telling what changed since a preview.
 
-Trainees are named by slug (compared with `lower()`, correct on citext and on
-text) or by numeric id. The fingerprint holds the whole trainee row, so a
-refusal can say which column changed, not only that `updated_at` moved.
+Trainees are named by slug (compared the way the slug index of the server at
+hand can serve, see `slug_matches`) or by numeric id. The fingerprint holds the
+whole trainee row, so a refusal can say which column changed, not only that
+`updated_at` moved.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, RowMapping
 
 from services.fixes.base import PRIVATE_COLUMNS, Fingerprint, canonical
 from services.fixes.values import display_value
 from services.register.schema import dqt_trn_requests, trainees
+from services.register.trainees import slug_matches
 
 if TYPE_CHECKING:
     import redis
@@ -33,7 +36,7 @@ def find_trainee(
     if text.isdigit():
         query = query.where(trainees.c.id == int(text))
     else:
-        query = query.where(func.lower(trainees.c.slug) == text.lower())
+        query = query.where(slug_matches(conn, text))
     if for_update:
         query = query.with_for_update()
     return conn.execute(query).mappings().first()
@@ -137,8 +140,6 @@ def member_differences(client: redis.Redis, fingerprint: Fingerprint) -> list[st
 
 
 def _jid_of(member: bytes) -> str:
-    import json
-
     try:
         jid = json.loads(member).get("jid")
     except (ValueError, AttributeError):
