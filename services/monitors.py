@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -153,7 +153,7 @@ def trainee_columns() -> list[Any]:
 # `trainee_columns()` lists the columns in the order of TraineeFacts' fields, so a
 # row's first values build the dataclass positionally (this runs once per exported
 # row; name look-ups cost several times more).
-TRAINEE_COLUMN_COUNT = 21
+TRAINEE_COLUMN_COUNT = len(fields(TraineeFacts))
 
 
 def facts_from_row(row: Row[Any]) -> TraineeFacts:
@@ -523,16 +523,18 @@ def _request_error(response: Any) -> str | None:
     return parse_job_error(None, error).summary
 
 
+def _execute(conn: Connection, statement: Select[Any], stream: bool) -> Iterable[Row]:
+    """The statement's rows; `stream=True` reads through a server-side cursor."""
+    if stream:
+        return conn.execution_options(yield_per=1000).execute(statement)
+    return conn.execute(statement)
+
+
 def iter_pending_trns(
     conn: Connection, index: JobIndex, *, today: date, stream: bool = False
 ) -> Iterator[PendingTrn]:
     """Pending TRNs one by one; `stream=True` reads through a server-side cursor."""
-    statement = pending_trn_select()
-    if stream:
-        result = conn.execution_options(yield_per=1000).execute(statement)
-    else:
-        result = conn.execute(statement)
-    for row in result:
+    for row in _execute(conn, pending_trn_select(), stream):
         yield pending_trn_from_row(row, index, today)
 
 
@@ -643,12 +645,8 @@ def pending_award_from_row(row: Row[Any], index: JobIndex, today: date) -> Pendi
 def iter_pending_awards(
     conn: Connection, index: JobIndex, *, today: date, stream: bool = False
 ) -> Iterator[PendingAward]:
-    statement = pending_award_select()
-    if stream:
-        result = conn.execution_options(yield_per=1000).execute(statement)
-    else:
-        result = conn.execute(statement)
-    for row in result:
+    """Pending awards one by one; `stream=True` reads through a server-side cursor."""
+    for row in _execute(conn, pending_award_select(), stream):
         yield pending_award_from_row(row, index, today)
 
 
