@@ -83,9 +83,20 @@ def test_raw_error_modal(
 def test_fix_chooser(
     snap_compare: Any, make_snapshot_app: Any, size: tuple[int, int]
 ) -> None:
+    # The fourth job: an update sent before the trainee had a TRN (405).
+    keys = ("down", "down", "down", "f")
     assert snap_compare(
-        make_snapshot_app(), terminal_size=size, run_before=_keys("down", "f")
+        make_snapshot_app(), terminal_size=size, run_before=_keys(*keys)
     )
+
+
+@pytest.mark.parametrize("size", BASELINE)
+def test_orphan_job_delete_confirmation(
+    snap_compare: Any, make_snapshot_app: Any, size: tuple[int, int]
+) -> None:
+    # The second job names a trainee that no longer exists: only deleting it helps.
+    app = make_snapshot_app()
+    assert snap_compare(app, terminal_size=size, run_before=_keys("down", "f"))
 
 
 @pytest.mark.parametrize("size", SIZES)
