@@ -142,14 +142,13 @@ def timed_out_conditions(rows: Sequence[monitors.PendingTrn]) -> list[Condition]
     stuck = [row for row in rows if row.timed_out]
     if not stuck:
         return []
-    noun = "trainee" if len(stuck) == 1 else "trainees"
     return [
         Condition(
             kind="timed_out_polling",
             key="timed_out_polling",
             count=len(stuck),
             message=(
-                f"{len(stuck)} {noun} past the TRN polling timeout with no "
+                f"{_trainees(len(stuck))} past the TRN polling timeout with no "
                 "RetrieveTrnJob polling"
             ),
             examples=tuple(row.trainee.slug for row in stuck[:EXAMPLES]),
@@ -160,55 +159,50 @@ def timed_out_conditions(rows: Sequence[monitors.PendingTrn]) -> list[Condition]
 def pending_trn_conditions(
     rows: Sequence[monitors.PendingTrn], limits: Thresholds
 ) -> list[Condition]:
-    waiting = [
-        row
-        for row in rows
-        if row.days_waiting is not None and row.days_waiting >= limits.pending_trn_days
-    ]
-    if not waiting:
-        return []
-    waiting.sort(key=lambda row: -(row.days_waiting or 0))
-    oldest = waiting[0].days_waiting
-    noun = "trainee" if len(waiting) == 1 else "trainees"
-    return [
-        Condition(
-            kind="pending_trn",
-            key="pending_trn",
-            count=len(waiting),
-            message=(
-                f"{len(waiting)} {noun} waiting {limits.pending_trn_days}+ days for "
-                f"a TRN (longest {oldest} days)"
-            ),
-            examples=tuple(row.trainee.slug for row in waiting[:EXAMPLES]),
-        )
-    ]
+    return _waiting_conditions("pending_trn", rows, limits.pending_trn_days, "a TRN")
 
 
 def pending_award_conditions(
     rows: Sequence[monitors.PendingAward], limits: Thresholds
 ) -> list[Condition]:
-    waiting = [
-        row
-        for row in rows
-        if row.days_waiting is not None
-        and row.days_waiting >= limits.pending_award_days
-    ]
+    return _waiting_conditions(
+        "pending_award", rows, limits.pending_award_days, "an award"
+    )
+
+
+def _waiting_conditions(
+    kind: Literal["pending_trn", "pending_award"],
+    rows: Sequence[monitors.PendingTrn | monitors.PendingAward],
+    days: int,
+    waiting_for: str,
+) -> list[Condition]:
+    """Trainees waiting `days` days or more, the longest-waiting named first."""
+    waiting = sorted(
+        (
+            row
+            for row in rows
+            if row.days_waiting is not None and row.days_waiting >= days
+        ),
+        key=lambda row: -(row.days_waiting or 0),
+    )
     if not waiting:
         return []
-    oldest = max(row.days_waiting or 0 for row in waiting)
-    noun = "trainee" if len(waiting) == 1 else "trainees"
     return [
         Condition(
-            kind="pending_award",
-            key="pending_award",
+            kind=kind,
+            key=kind,
             count=len(waiting),
             message=(
-                f"{len(waiting)} {noun} waiting {limits.pending_award_days}+ days "
-                f"for an award (longest {oldest} days)"
+                f"{_trainees(len(waiting))} waiting {days}+ days for {waiting_for} "
+                f"(longest {waiting[0].days_waiting} days)"
             ),
             examples=tuple(row.trainee.slug for row in waiting[:EXAMPLES]),
         )
     ]
+
+
+def _trainees(count: int) -> str:
+    return f"{count} trainee" if count == 1 else f"{count} trainees"
 
 
 def dead_set_conditions(
