@@ -8,17 +8,24 @@ sample values taken from the table itself (TABLESAMPLE ... REPEATABLE, so the
 same rows each run).
 
 Register's DQT-era schema has indexes on trn and slug but none on names or
-date of birth. This benchmark creates no index: the name and date-of-birth
-figures are sequential scans, and the output says so and names the index that
-would serve them.
+date of birth. The name and date-of-birth figures are first measured without
+them (sequential scans, as on Register's real database), and the output says so
+and names the index that would serve them. Only on a database the bench created
+itself (`owned=True`) are those indexes then built, the same searches measured
+again as `<figure>+index` rows, with the plan PostgreSQL picks for the product's
+statement both with its values (custom plan) and without (the generic plan a
+prepared statement may switch to), and the indexes dropped again.
 
-    run(engine) -> {"trn": {...}, "slug": {...}, "last_name_prefix": {...},
-                    "full_name": {...}, "date_of_birth": {...},
-                    "open_trainee": {...}, "rows": N}
+    run(engine, owned=False) -> {"trn": {...}, "slug": {...},
+                    "last_name_prefix": {...}, "full_name": {...},
+                    "date_of_birth": {...}, "open_trainee": {...}, "rows": N,
+                    and with owned=True "last_name_prefix+index", ...}
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import statistics
 import sys
 import time
@@ -49,6 +56,24 @@ DOB_INDEX_NOTE = (
     "Register has no index on date_of_birth: sequential scan. An index on"
     " date_of_birth would serve it; this product creates none"
 )
+
+# The indexes Register lacks, built only in a database the bench created.
+BENCH_INDEXES = {
+    "bench_trainees_lower_last_name": (
+        "CREATE INDEX bench_trainees_lower_last_name"
+        " ON trainees (lower(last_name) text_pattern_ops)"
+    ),
+    "bench_trainees_lower_first_names": (
+        "CREATE INDEX bench_trainees_lower_first_names"
+        " ON trainees (lower(first_names) text_pattern_ops)"
+    ),
+    "bench_trainees_date_of_birth": (
+        "CREATE INDEX bench_trainees_date_of_birth ON trainees (date_of_birth)"
+    ),
+}
+INDEXED_KINDS = ("last_name_prefix", "full_name", "date_of_birth")
+
+log = logging.getLogger(__name__)
 
 Captured = list[tuple[str, Any]]
 
@@ -131,7 +156,50 @@ def _plan(raw: Any, statement: str, params: Any) -> str:
     with raw.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + statement, params)
         plan = cursor.fetchone()[0][0]["Plan"]
+    return _scans(plan)
 
+
+def _numbered(statement: str) -> str:
+    """The statement with `%(name)s` placeholders as PostgreSQL's `$1`, `$2`...,
+    numbered in order of first appearance, as psycopg sends them."""
+    numbered: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return "$" + str(numbered.setdefault(match.group(1), len(numbered) + 1))
+
+    return re.sub(r"%\((\w+)\)s", number, statement)
+
+
+def _plans_used(raw: Any, statement: str) -> dict[str, int] | None:
+    """How often PostgreSQL planned the prepared statement generically or with
+    its values, on this connection (None when psycopg never prepared it)."""
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement = %s",
+            (_numbered(statement),),
+        )
+        found = cursor.fetchone()
+    return {"generic": found[0], "custom": found[1]} if found else None
+
+
+def _generic_plan(raw: Any, statement: str) -> str:
+    """The plan of the statement with its values unknown: what a prepared
+    statement runs once PostgreSQL switches it to a generic plan (psycopg
+    prepares a statement on its fifth execution on a connection)."""
+    sql = _numbered(statement)
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("EXPLAIN (GENERIC_PLAN, FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0][0]["Plan"]
+    except Exception as error:  # noqa: BLE001 - PostgreSQL before 16 has no GENERIC_PLAN
+        raw.rollback()
+        return f"unknown ({type(error).__name__})"
+    return _scans(plan)
+
+
+def _scans(plan: dict[str, Any]) -> str:
+    """The nodes of a JSON plan that read the trainees table, outermost first."""
     scans: list[str] = []
 
     def walk(node: dict[str, Any]) -> None:
@@ -183,13 +251,22 @@ def _search_figure(
         replays[next(bare_cycle) % len(replays)]()
 
     plan = _plan(raw, *captured_searches[0])
-    extra: dict[str, Any] = {"plan": plan, "query_kind": outcome.query.kind}
+    generic = _generic_plan(raw, captured_searches[0][0])
+    extra: dict[str, Any] = {
+        "plan": plan,
+        "generic_plan": generic,
+        "query_kind": outcome.query.kind,
+    }
     # The note about a missing index holds only while the plan scans.
     if note and "Seq Scan" in plan:
         extra["note"] = note
     elif note:
-        extra["note"] = f"served by: {plan}"
-    return _row(*_measure(product, bare, len(texts)), **extra)
+        extra["note"] = f"served by: {plan}; generic plan: {generic}"
+    row = _row(*_measure(product, bare, len(texts)), **extra)
+    # Which plans the measured executions actually ran (product and bare share
+    # this connection, so its prepared statement).
+    row["plans_used"] = _plans_used(raw, captured_searches[0][0])
+    return row
 
 
 def _open_figure(
@@ -220,43 +297,106 @@ def _open_figure(
     )
 
 
-def run(engine: Engine) -> dict[str, Any]:
-    """Measure every search kind and opening a trainee; returns the figures."""
+def _cases(samples: list[dict[str, Any]]) -> dict[str, tuple[list[str], str]]:
+    """Typed texts per figure, from the sample rows, with the missing-index note.
+
+    Fewer distinct values for the scans keeps the run short.
+    """
+    return {
+        "trn": ([s["trn"] for s in samples], ""),
+        "slug": ([s["slug"] for s in samples], ""),
+        "last_name_prefix": (
+            [s["last_name"][:3] for s in samples[:20]],
+            NAME_INDEX_NOTE,
+        ),
+        "full_name": (
+            [f"{s['first_names'].split()[0]} {s['last_name']}" for s in samples[:20]],
+            NAME_INDEX_NOTE,
+        ),
+        "date_of_birth": (
+            [s["date_of_birth"].strftime("%d/%m/%Y") for s in samples[:20]],
+            DOB_INDEX_NOTE,
+        ),
+    }
+
+
+def _measure_searches(
+    engine: Engine, cases: dict[str, tuple[list[str], str]], suffix: str = ""
+) -> dict[str, Any]:
+    """One figure per case, on a connection of its own (so that statements it
+    prepares are planned with the indexes that exist now)."""
+    figures: dict[str, Any] = {}
+    with engine.connect() as conn:
+        # The raw psycopg connection under the same pooled connection.
+        raw = conn.connection.driver_connection
+        for name, (texts, note) in cases.items():
+            figures[name + suffix] = _search_figure(engine, conn, raw, texts, note)
+        conn.rollback()
+    return figures
+
+
+def _drop_bench_indexes(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for name in BENCH_INDEXES:
+            conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
+
+
+def _with_indexes(
+    engine: Engine, cases: dict[str, tuple[list[str], str]]
+) -> dict[str, Any]:
+    """The scan figures again with Register's missing indexes, dropped after."""
+    _drop_bench_indexes(engine)  # left over from an interrupted run
+    try:
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            for statement in BENCH_INDEXES.values():
+                conn.execute(text(statement))
+            conn.execute(text("ANALYZE trainees"))
+        log.info("bench indexes built in %.1fs", time.perf_counter() - started)
+        chosen = {name: (cases[name][0], "") for name in INDEXED_KINDS}
+        figures = _measure_searches(engine, chosen, suffix="+index")
+    finally:
+        _drop_bench_indexes(engine)
+    for name in INDEXED_KINDS:
+        row = figures[name + "+index"]
+        if "error" in row:
+            continue
+        row["note"] = (
+            "with an index Register does not have (built for this run, dropped"
+            f" after); plan: {row['plan']}; generic plan: {row['generic_plan']};"
+            f" plans run: {row['plans_used']}"
+        )
+    return figures
+
+
+def run(engine: Engine, *, owned: bool = False) -> dict[str, Any]:
+    """Measure every search kind and opening a trainee; returns the figures.
+
+    `owned` says the database was created by the bench itself: only then are the
+    indexes Register lacks built (and dropped again) for the `+index` figures.
+    """
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM trainees")).scalar_one()
         samples = _samples(conn, rows)
-        if not samples:
-            return {"error": "no trainees with TRN, names and date of birth to sample"}
+        conn.rollback()
+    if not samples:
+        return {"error": "no trainees with TRN, names and date of birth to sample"}
 
-        # The raw psycopg connection under the same pooled connection.
+    cases = _cases(samples)
+    figures: dict[str, Any] = {"rows": rows}
+    figures.update(_measure_searches(engine, cases))
+    with engine.connect() as conn:
         raw = conn.connection.driver_connection
-
-        # One sample value per kind; the first word of first names for names.
-        cases: dict[str, tuple[list[str], str]] = {
-            "trn": ([s["trn"] for s in samples], ""),
-            "slug": ([s["slug"] for s in samples], ""),
-            "last_name_prefix": (
-                [s["last_name"][:3] for s in samples],
-                NAME_INDEX_NOTE,
-            ),
-            "full_name": (
-                [f"{s['first_names'].split()[0]} {s['last_name']}" for s in samples],
-                NAME_INDEX_NOTE,
-            ),
-            "date_of_birth": (
-                [s["date_of_birth"].strftime("%d/%m/%Y") for s in samples],
-                DOB_INDEX_NOTE,
-            ),
-        }
-        # Fewer distinct values for the slow scans keeps the run short.
-        figures: dict[str, Any] = {"rows": rows}
-        for name, (texts, note) in cases.items():
-            chosen = texts if not note else texts[:20]
-            figures[name] = _search_figure(engine, conn, raw, chosen, note)
         figures["open_trainee"] = _open_figure(
             engine, conn, raw, [s["id"] for s in samples[:50]]
         )
         conn.rollback()
+    if owned:
+        figures.update(_with_indexes(engine, cases))
+    else:
+        figures["indexes"] = {
+            "note": "not built: the database was not created by the bench"
+        }
     return figures
 
 
