@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import itertools
 import json
 import logging
 import time
@@ -304,18 +305,24 @@ def count_rows(engine: Engine, request: ExportRequest) -> int | None:
     return min(total, request.limit) if request.limit is not None else total
 
 
+def _row_cells(
+    facts: monitors.TraineeFacts | None,
+    request: ExportRequest,
+    own_cells: dict[str, Any],
+) -> dict[str, Any]:
+    """One export row: the trainee's columns, then the list's own."""
+    cells = trainee_cells(facts, include_date_of_birth=request.include_date_of_birth)
+    cells.update(own_cells)
+    return cells
+
+
 def iter_pending_trn_rows(
     engine: Engine, index: monitors.JobIndex, request: ExportRequest, today: date
 ) -> Iterator[tuple[dict[str, Any], DqtItem]]:
     with engine.connect() as conn:
         rows = monitors.iter_pending_trns(conn, index, today=today, stream=True)
-        for done, row in enumerate(rows):
-            if request.limit is not None and done >= request.limit:
-                break
-            cells = trainee_cells(
-                row.trainee, include_date_of_birth=request.include_date_of_birth
-            )
-            cells.update(pending_trn_cells(row))
+        for row in itertools.islice(rows, request.limit):
+            cells = _row_cells(row.trainee, request, pending_trn_cells(row))
             yield cells, DqtItem(row.trainee, row.request_uuid)
 
 
@@ -324,23 +331,22 @@ def iter_pending_award_rows(
 ) -> Iterator[tuple[dict[str, Any], DqtItem]]:
     with engine.connect() as conn:
         rows = monitors.iter_pending_awards(conn, index, today=today, stream=True)
-        for done, row in enumerate(rows):
-            if request.limit is not None and done >= request.limit:
-                break
-            cells = trainee_cells(
-                row.trainee, include_date_of_birth=request.include_date_of_birth
-            )
-            cells.update(pending_award_cells(row))
+        for row in itertools.islice(rows, request.limit):
+            cells = _row_cells(row.trainee, request, pending_award_cells(row))
             yield cells, DqtItem(row.trainee)
 
 
 def failed_jobs_of_case(
     jobs: Iterable[FailedJob], case: str | None
 ) -> list[tuple[FailedJob, str]]:
-    """Failed entries (dead, retry, ActiveJob retries) with their case key."""
+    """Failed entries (dead, retry, ActiveJob retries) with their case key.
+
+    An unreadable entry is kept: it cannot say whether it failed, and an export
+    of failures must not drop it silently.
+    """
     found = []
     for job in jobs:
-        if not (has_failed(job) or not job.readable):
+        if job.readable and not has_failed(job):
             continue
         key = classify(job).key
         if case is None or key == case:
@@ -361,10 +367,9 @@ def iter_failed_job_rows(
         resolved = resolve_trainees(engine, [job for job, _ in batch])
         for job, key in batch:
             facts, problem = resolved.get(id(job), (None, "no record argument"))
-            cells = trainee_cells(
-                facts, include_date_of_birth=request.include_date_of_birth
+            cells = _row_cells(
+                facts, request, failed_job_cells(job, key, problem, today)
             )
-            cells.update(failed_job_cells(job, key, problem, today))
             yield cells, DqtItem(facts)
 
 
