@@ -240,31 +240,26 @@ def _find_teachers(
     return 200, rules.find_teachers(sim.state, request.query_params)
 
 
-def _itt_outcome(
-    sim: Simulator, request: Request, client: str, payload: Any
-) -> tuple[int, Any]:
+def _teacher_named(request: Request) -> tuple[str, str | None, str | None]:
+    """(TRN, birthdate, slugid) as a write to one teacher's record names them."""
     query = request.query_params
-    body = rules.set_itt_outcome(
-        sim.state,
+    return (
         request.path_params["trn"],
         rules.query_value(query, "birthdate"),
         rules.query_value(query, "slugid"),
-        payload,
     )
-    return 200, body
+
+
+def _itt_outcome(
+    sim: Simulator, request: Request, client: str, payload: Any
+) -> tuple[int, Any]:
+    return 200, rules.set_itt_outcome(sim.state, *_teacher_named(request), payload)
 
 
 def _update(
     sim: Simulator, request: Request, client: str, payload: Any
 ) -> tuple[int, Any]:
-    query = request.query_params
-    update_rules.update_teacher(
-        sim.state,
-        request.path_params["trn"],
-        rules.query_value(query, "birthdate"),
-        rules.query_value(query, "slugid"),
-        payload,
-    )
+    update_rules.update_teacher(sim.state, *_teacher_named(request), payload)
     return 204, None
 
 

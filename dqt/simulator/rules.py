@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -45,7 +45,12 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
+# Adds one validation message under a key (each request builds its own dict).
+AddError = Callable[[str, str], None]
+
 AOR = "AssessmentOnlyRoute"
+ITT = "initialTeacherTraining"
+EARLIEST_BIRTH_DATE = dt.date(1940, 1, 1)
 IQTS = "InternationalQualifiedTeacherStatus"
 TRN_PATTERN = re.compile(r"\A\d{7}\Z")
 ACTIONABLE_OUTCOMES = {
@@ -86,6 +91,29 @@ def check_enum(errors: dict[str, list[str]], path: str, value: Any, known: Any) 
         errors.setdefault(f"$.{path}", []).append(
             f"The JSON value could not be converted. Path: $.{path}"
         )
+
+
+def check_name_lengths(request: Any, add: AddError) -> None:
+    """Names and email of a TRN request or an update: 100 characters at most."""
+    for key, label, value in (
+        ("firstName", "First Name", request.first_name),
+        ("middleName", "Middle Name", request.middle_name),
+        ("lastName", "Last Name", request.last_name),
+        ("emailAddress", "Email Address", request.email_address),
+    ):
+        if value is not None and len(value) > 100:
+            add(
+                key,
+                f"The length of '{label}' must be 100 characters or fewer. "
+                f"You entered {len(value)} characters.",
+            )
+
+
+def check_age_bounds(low: int | None, high: int | None, add: AddError) -> None:
+    """The ITT age range's ends, each 0-19."""
+    for key, age in (("ageRangeFrom", low), ("ageRangeTo", high)):
+        if age is not None and not 0 <= age <= 19:
+            add(f"{ITT}.{key}", "Age must be 0-19 inclusive.")
 
 
 def query_value(query: Mapping[str, str], name: str) -> str | None:

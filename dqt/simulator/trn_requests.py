@@ -25,8 +25,12 @@ from dqt.models import (
 from dqt.simulator.problems import TITLES, invalid, not_found, validation
 from dqt.simulator.rules import (
     AOR,
+    EARLIEST_BIRTH_DATE,
+    ITT,
     any_organisation,
+    check_age_bounds,
     check_enum,
+    check_name_lengths,
     itt_providers,
     parse_body,
     same_name,
@@ -44,9 +48,7 @@ from dqt.simulator.state import (
 
 log = logging.getLogger(__name__)
 
-ITT = "initialTeacherTraining"
 REQUEST_ID = re.compile(r"\A[A-Za-z0-9_-]+\Z")
-EARLIEST_BIRTH_DATE = dt.date(1940, 1, 1)
 
 
 def get_or_create_trn_request(
@@ -169,18 +171,7 @@ def _validate(request: GetOrCreateTrnRequest) -> None:
     ):
         if not (value or "").strip():
             add(key, f"'{label}' must not be empty.")
-    for key, label, value in (
-        ("firstName", "First Name", request.first_name),
-        ("middleName", "Middle Name", request.middle_name),
-        ("lastName", "Last Name", request.last_name),
-        ("emailAddress", "Email Address", request.email_address),
-    ):
-        if value is not None and len(value) > 100:
-            add(
-                key,
-                f"The length of '{label}' must be 100 characters or fewer. "
-                f"You entered {len(value)} characters.",
-            )
+    check_name_lengths(request, add)
     born = request.birth_date
     if born is None or not EARLIEST_BIRTH_DATE <= born < dt.date.today():
         add("birthDate", "Birth date is out of expected range.")
@@ -211,12 +202,7 @@ def _validate(request: GetOrCreateTrnRequest) -> None:
             itt.itt_qualification_aim,
             ITT_QUALIFICATION_AIMS,
         )
-        for key, age in (
-            ("ageRangeFrom", itt.age_range_from),
-            ("ageRangeTo", itt.age_range_to),
-        ):
-            if age is not None and not 0 <= age <= 19:
-                add(f"{ITT}.{key}", "Age must be 0-19 inclusive.")
+        check_age_bounds(itt.age_range_from, itt.age_range_to, add)
     if request.qualification is not None:
         check_enum(
             errors, "qualification.class", request.qualification.class_division,

@@ -24,8 +24,13 @@ from dqt.models import (
 from dqt.simulator.problems import TITLES, coded_as_validation, validation
 from dqt.simulator.rules import (
     AOR,
+    EARLIEST_BIRTH_DATE,
+    ITT,
+    AddError,
     any_organisation,
+    check_age_bounds,
     check_enum,
+    check_name_lengths,
     identify_teacher,
     itt_providers,
     parse_birthdate,
@@ -44,12 +49,10 @@ from dqt.simulator.state import (
 
 log = logging.getLogger(__name__)
 
-ITT = "initialTeacherTraining"
 UPDATABLE_OUTCOMES = {"Deferred", "InTraining", "UnderAssessment"}
 # Results an ITT row may hold and still be the one an update is about.
 OPEN_RESULTS = {"UnderAssessment", "Withdrawn", "Deferred", "Fail", "InTraining"}
 EMAIL = re.compile(r"\A[^@\s]+@[^@\s]+\Z")
-EARLIEST_BIRTH_DATE = dt.date(1940, 1, 1)
 
 
 def update_teacher(
@@ -175,15 +178,15 @@ def _validate(
         raise validation(errors)
 
 
-def _check_ages(low: int | None, high: int | None, add: Any) -> None:
-    for key, age in (("ageRangeFrom", low), ("ageRangeTo", high)):
-        if age is not None and not 0 <= age <= 19:
-            add(f"{ITT}.{key}", "Age must be 0-19 inclusive.")
+def _check_ages(low: int | None, high: int | None, add: AddError) -> None:
+    check_age_bounds(low, high, add)
     if low is not None and high is not None and high < low:
         add(f"{ITT}.ageRangeTo", "'Age to' cannot be less than 'age from'.")
 
 
-def _check_outcome(outcome: str | None, programme_type: str | None, add: Any) -> None:
+def _check_outcome(
+    outcome: str | None, programme_type: str | None, add: AddError
+) -> None:
     # The validator adds these under the bare member name, not the JSON path.
     if outcome is None:
         return
@@ -205,25 +208,14 @@ def _check_outcome(outcome: str | None, programme_type: str | None, add: Any) ->
         )
 
 
-def _check_personal_details(request: UpdateTeacherRequest, add: Any) -> None:
+def _check_personal_details(request: UpdateTeacherRequest, add: AddError) -> None:
     names = (request.first_name, request.middle_name, request.last_name)
     if any(name is not None for name in names):
         if not (request.first_name or "").strip():
             add("firstName", "'First Name' must not be empty.")
         if not (request.last_name or "").strip():
             add("lastName", "'Last Name' must not be empty.")
-    for key, label, value in (
-        ("firstName", "First Name", request.first_name),
-        ("middleName", "Middle Name", request.middle_name),
-        ("lastName", "Last Name", request.last_name),
-        ("emailAddress", "Email Address", request.email_address),
-    ):
-        if value is not None and len(value) > 100:
-            add(
-                key,
-                f"The length of '{label}' must be 100 characters or fewer. "
-                f"You entered {len(value)} characters.",
-            )
+    check_name_lengths(request, add)
     if request.email_address and not EMAIL.match(request.email_address):
         add("emailAddress", "'Email Address' is not a valid email address.")
     born = request.date_of_birth
