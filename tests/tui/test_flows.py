@@ -359,3 +359,23 @@ async def test_pending_award_checked_in_dqt_on_demand(make_app: Any) -> None:
         assert check.outcome == "awarded"
         assert check.qts_date is not None
         assert check.message in _static_text(app, "#monitor-detail-text")
+
+
+async def test_a_long_dead_set_shows_a_bounded_table_and_full_counts(
+    make_app: Any, demo: Any
+) -> None:
+    from sandbox.bulk import seed_bulk_failed_jobs
+    from tui.screens.failed_jobs import MAX_ROWS
+
+    added = seed_bulk_failed_jobs(demo.redis, 600)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        total = len(screen.data.rows)
+        assert total >= 600 + 29
+        assert screen.data.cases[0].count == total  # the counts cover every job
+        table = screen.query_one("#jobs", DataTable)
+        assert table.row_count == MAX_ROWS
+        assert f"first {MAX_ROWS} of {total:,}" in _static_text(app, "#jobs-count")
+    assert added == 600

@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,6 +28,12 @@ from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
 from tui.views.text import one_line, short_class
 from tui.widgets.load_state import LoadState
+
+# A table redraws every row it holds: past this many, choosing a case or typing a
+# filter narrows the list instead (the counts on the left still cover every job).
+MAX_ROWS = 500
+# Typing pauses this long before the table is narrowed again.
+FILTER_DEBOUNCE_SECONDS = 0.15
 
 # Fixes that act on one Sidekiq entry rather than on the trainee.
 JOB_FIXES = frozenset({"retry", "delete_job"})
@@ -133,6 +140,7 @@ class FailedJobsScreen(TriageScreen):
         self.case = view.ALL_CASES
         self.job_class = view.ALL_CLASSES
         self.shown: list[view.JobRow] = []
+        self._filter_timer: Timer | None = None
         self.fixes = FixFlow(self, self.action_reload)
 
     def compose_body(self) -> ComposeResult:
@@ -146,6 +154,7 @@ class FailedJobsScreen(TriageScreen):
                         placeholder="/ filter: name, slug, TRN, jid, error",
                         id="jobs-filter",
                     )
+                    yield Static("", id="jobs-count")
                     yield Static("class: all", id="jobs-class")
                 yield LoadState(id="jobs-load")
                 yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
@@ -222,7 +231,9 @@ class FailedJobsScreen(TriageScreen):
 
     @on(Input.Changed, "#jobs-filter")
     def _text_changed(self) -> None:
-        self._fill_table()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE_SECONDS, self._fill_table)
 
     @on(Input.Submitted, "#jobs-filter")
     def _text_entered(self) -> None:
@@ -265,9 +276,14 @@ class FailedJobsScreen(TriageScreen):
         )
         self.query_one("#jobs-class", Static).update(f"class: {shown_class} (k)")
 
+        count = f"{len(self.shown):,}"
+        if len(self.shown) > MAX_ROWS:
+            count = f"first {MAX_ROWS:,} of {len(self.shown):,}: narrow with / or c"
+        self.query_one("#jobs-count", Static).update(count)
+
         table = self.query_one("#jobs", DataTable)
         table.clear()
-        for row in self.shown:
+        for row in self.shown[:MAX_ROWS]:
             table.add_row(
                 row.trainee.name,
                 short_class(row.job.job_class),
