@@ -63,6 +63,10 @@ class SandboxError(RuntimeError):
     """The sandbox could not be started, seeded or stopped; the message is one line."""
 
 
+class _SimulatorExited(SandboxError):
+    """The simulator process ended during start-up (e.g. its port was taken)."""
+
+
 @dataclass(frozen=True)
 class SandboxUrls:
     database_url: str
@@ -195,7 +199,7 @@ def _start_simulator(data_dir: Path, api_key: str) -> dict[str, int]:
     deadline = time.monotonic() + SIMULATOR_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SandboxError(
+            raise _SimulatorExited(
                 f"the DQT simulator exited with status {process.returncode} "
                 f"(see {data_dir / SIMULATOR_LOG_FILE})"
             )
@@ -210,6 +214,19 @@ def _start_simulator(data_dir: Path, api_key: str) -> dict[str, int]:
         f"the DQT simulator did not answer within "
         f"{SIMULATOR_START_TIMEOUT_SECONDS:.0f}s (see {data_dir / SIMULATOR_LOG_FILE})"
     )
+
+
+def _start_simulator_on_a_free_port(data_dir: Path, api_key: str) -> dict[str, int]:
+    # The free port we picked can be taken before the simulator binds it; the
+    # simulator then exits at once, and another port is tried.
+    for attempt in range(1, 4):
+        try:
+            return _start_simulator(data_dir, api_key)
+        except _SimulatorExited as error:
+            if attempt == 3:
+                raise
+            log.warning("DQT simulator start %d failed (%s); retrying", attempt, error)
+    raise AssertionError("unreachable")
 
 
 def _stop_simulator(data_dir: Path, state: dict[str, Any]) -> bool:
@@ -253,10 +270,7 @@ def _seed(data_dir: Path, database_url: str, redis_url: str, today: dt.date) -> 
         client.close()
         engine.dispose()
 
-    dqt_state = demo_dqt_state(today)
-    if hasattr(dqt_state, "model_dump"):
-        dqt_state = dqt_state.model_dump(mode="json")
-    _write_json(data_dir / DQT_STATE_FILE, dqt_state)
+    _write_json(data_dir / DQT_STATE_FILE, demo_dqt_state(today))
     log.info("sandbox seeded in %s (%.1fs)", data_dir, time.monotonic() - started)
 
 
@@ -301,7 +315,7 @@ def _ensure_running_locked(data_dir: Path, today: dt.date) -> SandboxUrls:
 
     dqt_api_url = _simulator_url(data_dir, state)
     if dqt_api_url is None:
-        state["simulator"] = _start_simulator(data_dir, api_key)
+        state["simulator"] = _start_simulator_on_a_free_port(data_dir, api_key)
         _write_json(data_dir / STATE_FILE, state)
         dqt_api_url = f"http://127.0.0.1:{state['simulator']['port']}"
 

@@ -246,8 +246,6 @@ def _write_dqt_state(path: str, state: Any) -> None:
     import json
     from pathlib import Path
 
-    if hasattr(state, "model_dump"):
-        state = state.model_dump(mode="json")
     try:
         Path(path).write_text(json.dumps(state, indent=2), encoding="utf-8")
     except OSError as error:
