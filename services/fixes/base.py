@@ -22,14 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from services.fixes.values import display_value
+from services.register.audits import audit_username
 
 if TYPE_CHECKING:
     import redis
     from sqlalchemy.engine import Engine
 
     from services.journal import Journal
-
-TOOL_NAME = "register-triage"
 
 # Columns whose values are shown in a preview but never recorded or logged.
 PRIVATE_COLUMNS = frozenset({"date_of_birth"})
@@ -70,7 +69,7 @@ class FixContext:
 
     @property
     def audit_username(self) -> str:
-        return f"{self.operator} via {TOOL_NAME}"
+        return audit_username(self.operator)
 
 
 @dataclass(frozen=True)

@@ -100,16 +100,11 @@ def format_audit_datetime(moment: datetime) -> str:
     Register's timestamp columns hold UTC without a zone, so a naive value is
     taken as UTC.
     """
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="milliseconds") + "Z"
+    return _naive_utc(moment).isoformat(timespec="milliseconds") + "Z"
 
 
 def _parse_datetime(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    return _naive_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
 
 
 def _encode_value(table_column: Any, column: str, value: Any) -> Any:
@@ -314,6 +309,7 @@ def write_trainee_audit(
 
 
 def _naive_utc(moment: datetime) -> datetime:
+    """UTC without a zone, as Register's timestamp columns hold it."""
     if moment.tzinfo is not None:
         return moment.astimezone(UTC).replace(tzinfo=None)
     return moment
