@@ -379,3 +379,59 @@ async def test_a_long_dead_set_shows_a_bounded_table_and_full_counts(
         assert table.row_count == MAX_ROWS
         assert f"first {MAX_ROWS} of {total:,}" in _static_text(app, "#jobs-count")
     assert added == 600
+
+
+async def test_timed_out_polling_restarted_from_pending_trns(
+    make_app: Any, demo: Any, data_dir: Path
+) -> None:
+    """The RetrieveTrnJob timed out: from Pending TRNs, restart polling with the
+    default timeout; a new RetrieveTrnJob for the trainee's TRN request is queued."""
+    from services.sidekiq.jobs import parse_member
+
+    trainee = _playbook("retrieve_trn_timeout")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        screen = app.screen
+        index = [row.trainee.id for row in screen.rows].index(trainee.trainee_id)
+        assert screen.rows[index].timed_out
+        screen.query_one("#monitor", DataTable).move_cursor(row=index)
+        await pilot.press("f")
+        await settle(pilot)
+        options = app.screen.query_one("#choose-list")
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index("restart_trn_polling")
+        await pilot.press("enter")  # chosen
+        await settle(pilot)
+        await pilot.press("enter")  # timeout left empty: today + 4 days
+        await settle(pilot)
+        await _type(pilot, "polling timed out, DQT has the TRN")
+        await pilot.press("enter", "y")
+        await settle(pilot)
+
+    queued = [
+        parse_member(key.decode(), item, None)
+        for key in demo.redis.keys("queue:*")
+        for item in demo.redis.lrange(key, 0, -1)
+    ]
+    with demo.engine.connect() as conn:
+        request_id = conn.execute(
+            sa.text("SELECT id FROM dqt_trn_requests WHERE trainee_id = :id"),
+            {"id": trainee.trainee_id},
+        ).scalar_one()
+    polls = [job for job in queued if job.job_class == "Dqt::RetrieveTrnJob"]
+    assert [str(job.target) for job in polls] == [f"Dqt::TrnRequest/{request_id}"]
+    journal = [json.loads(line) for line in (data_dir / "journal.jsonl").open()]
+    assert journal[-1]["action"] == "fix:restart_trn_polling"
+    assert journal[-1]["outcome"] == "applied"
+
+
+async def test_no_color_is_respected(make_app: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.no_color
+        assert app.animation_level == "none"
