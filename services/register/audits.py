@@ -652,7 +652,9 @@ def previous_state_before_withdrawal(
 
     default = int(DEFAULT_STATE_AFTER_WITHDRAWAL)
     for row in rows:
-        stored = row.audited_changes.get("state")
+        # jsonb's `?` also matches an array holding "state": only objects count.
+        changes = row.audited_changes
+        stored = changes.get("state") if isinstance(changes, Mapping) else None
         if row.action != "update" or not isinstance(stored, list) or len(stored) != 2:
             continue
         old, new = (_state_int(value) for value in stored)

@@ -482,3 +482,18 @@ def test_dedupe_check_compares_names_and_integers_alike(engine: Engine) -> None:
             False
         )
         assert last_audit_records(conn, 12, {"state": (1, 2)}) is False
+
+
+def test_an_audit_holding_a_list_is_not_read_as_a_state_change(engine: Engine) -> None:
+    # jsonb's `?` also matches an array element, so a malformed audit holding
+    # ["state"] is selected; it must be skipped, not crash the look-up.
+    with engine.begin() as conn:
+        _provider(conn)
+        _trainee(conn, 8, state=4)
+        _audit(conn, auditable_id=8, version=1, audited_changes={"state": [2, 4]})
+        _audit(conn, auditable_id=8, version=2, audited_changes=["state"])
+
+    with engine.connect() as conn:
+        previous = previous_state_before_withdrawal(conn, 8)
+
+    assert (previous.state, previous.found, previous.audit_version) == (2, True, 1)
