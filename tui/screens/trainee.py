@@ -27,6 +27,9 @@ from tui.views.failed_jobs import raw_error_text
 from tui.views.text import short_class
 from tui.widgets.load_state import LoadState
 
+# How often a started ordered retry is looked at again while its update waits.
+PLAN_POLL_SECONDS = 5.0
+
 TABS = ("tab-compare", "tab-record", "tab-timeline", "tab-jobs", "tab-fixes")
 
 
@@ -272,7 +275,12 @@ class TraineeScreen(TriageScreen):
                 item.error,
                 key=f"{index}:{item.job.jid}",
             )
-        notes = "\n".join(jobs.notes) if jobs.jobs else "No Sidekiq entries."
+        notes = (
+            "\n".join(jobs.notes) if jobs.jobs or jobs.notes else "No Sidekiq entries."
+        )
+        if jobs.plan_waiting:
+            # Follow an ordered retry until the update has left the queues.
+            self.set_timer(PLAN_POLL_SECONDS, self.load_jobs)
         self.query_one("#tjobs-notes", Static).update(notes)
         self.query_one("#trainee-tabs", TabbedContent).get_tab(
             "tab-jobs"

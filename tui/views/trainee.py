@@ -48,6 +48,25 @@ class TraineeJob:
 class TraineeJobs:
     jobs: list[TraineeJob]
     notes: list[str] = field(default_factory=list)
+    # An ordered retry started from this app and still waiting for the update.
+    plan_waiting: bool = False
+
+
+# What an ordered retry's status means for the operator.
+PLAN_WORDS = {
+    "ready": "ordered retry prepared, not started",
+    "update_waiting": "ordered retry: the update job is queued, the award is held",
+    "update_running": "ordered retry: the update job is running, the award is held",
+    "update_failed_again": (
+        "ordered retry: the update job failed again; the award stays held"
+    ),
+    "update_done": (
+        "ordered retry: the update went through; release the award now "
+        "(fix 'ordered retry', step release)"
+    ),
+    "award_released": "ordered retry: the award job was released",
+    "update_gone": "ordered retry: the update job is no longer in Sidekiq",
+}
 
 
 # --- PostgreSQL ----------------------------------------------------------------------
@@ -196,7 +215,20 @@ def load_trainee_jobs(
                 age=days_ago(moment, now),
             )
         )
-    return TraineeJobs(rows, playbook.trainee_notes(mine))
+    notes = playbook.trainee_notes(mine)
+    waiting = False
+    plan = _started_plan(trainee_id)
+    if plan is not None:
+        status = plan.check(connections.redis)
+        notes.append(PLAN_WORDS.get(status, f"ordered retry: {status}"))
+        waiting = status in ("update_waiting", "update_running")
+    return TraineeJobs(rows, notes, waiting)
+
+
+def _started_plan(trainee_id: int) -> Any:
+    from services.fixes.ordered_retry import started_plan
+
+    return started_plan(trainee_id)
 
 
 def job_label(item: TraineeJob) -> str:
