@@ -156,6 +156,17 @@ _ENQUEUE_JOBS: dict[str, tuple[str, bool | int]] = {
     "update_trainee": ("Dqt::UpdateTraineeJob", 0),
 }
 
+
+@dataclass(frozen=True)
+class _Claim:
+    """One job a retry takes from its set and pushes, with what it pushes."""
+
+    job: FailedJob
+    trainee_id: int | None
+    queue: str
+    payload: str
+
+
 _SKIP_LABELS = {
     "unreadable": "unreadable",
     "malformed": "malformed entry",
@@ -192,6 +203,48 @@ class JobActions:
 
     # --- retry ------------------------------------------------------------------
 
+    def _plan_retries(
+        self,
+        jobs: Sequence[FailedJob],
+        resolutions: Mapping[GlobalIdRef, Resolution] | None,
+        allow_orphans: bool,
+        *,
+        advice: bool,
+    ) -> tuple[list[_Claim], list[tuple[Skip, Resolution]], list[str]]:
+        """What a retry of `jobs` would push, what it skips, and its warnings.
+
+        `advice` adds the playbook's word on each job that it does not advise
+        retrying (for previews).
+        """
+        now = self.clock()
+        claims: list[_Claim] = []
+        skips: list[tuple[Skip, Resolution]] = []
+        warnings: list[str] = []
+        for job in _unique(jobs):
+            resolution = _resolution(job, resolutions)
+            skip = _retry_skip(job, resolution, allow_orphans)
+            if skip:
+                skips.append((skip, resolution))
+                continue
+            if resolution.is_orphan:
+                warnings.append(f"{job.jid}: will fail again: {resolution.note}")
+            case = classify(job).case if advice else None
+            if case is not None and not case.retry_advised:
+                fixes = ", ".join(case.fixes) or "none"
+                warnings.append(
+                    f"{job.jid}: {case.title}: the playbook does not advise a "
+                    f"retry (fixes: {fixes}); DQT will likely refuse it again"
+                )
+            claims.append(
+                _Claim(
+                    job,
+                    resolution.trainee_id,
+                    job.queue or DEFAULT_QUEUE,
+                    self._pushed_payload(job, now),
+                )
+            )
+        return claims, skips, warnings
+
     def preview_retry(
         self,
         jobs: Sequence[FailedJob],
@@ -200,35 +253,19 @@ class JobActions:
         allow_orphans: bool = False,
     ) -> ActionPreview:
         """Members removed and payloads pushed, in order; skips and warnings."""
-        now = self.clock()
+        claims, skips, warnings = self._plan_retries(
+            jobs, resolutions, allow_orphans, advice=True
+        )
         steps: list[PlannedStep] = []
-        skipped: list[Skip] = []
-        warnings: list[str] = []
-        for job in _unique(jobs):
-            resolution = _resolution(job, resolutions)
-            skip = _retry_skip(job, resolution, allow_orphans)
-            if skip:
-                skipped.append(skip)
-                continue
-            if resolution.is_orphan:
-                warnings.append(f"{job.jid}: will fail again: {resolution.note}")
-            case = classify(job).case
-            if not case.retry_advised:
-                fixes = ", ".join(case.fixes) or "none"
-                warnings.append(
-                    f"{job.jid}: {case.title}: the playbook does not advise a "
-                    f"retry (fixes: {fixes}); DQT will likely refuse it again"
-                )
-            payload = self._pushed_payload(job, now)
-            queue = job.queue or DEFAULT_QUEUE
+        for claim in claims:
+            job, queue = claim.job, f"{QUEUE_PREFIX}{claim.queue}"
             verb = "retry" if job.where != "schedule" else "add to queue"
-            trainee_id = resolution.trainee_id
             steps.append(
                 PlannedStep(
                     "remove",
                     job.where,
                     job.jid,
-                    trainee_id,
+                    claim.trainee_id,
                     f"remove {job.jid} ({job.job_class}) from {job.where}",
                     member=job.raw,
                 )
@@ -236,15 +273,15 @@ class JobActions:
             steps.append(
                 PlannedStep(
                     "push",
-                    f"{QUEUE_PREFIX}{queue}",
+                    queue,
                     job.jid,
-                    trainee_id,
-                    f"{verb}: push {job.jid} to {QUEUE_PREFIX}{queue}"
-                    + _retry_count_note(job),
-                    payload=payload,
+                    claim.trainee_id,
+                    f"{verb}: push {job.jid} to {queue}" + _retry_count_note(job),
+                    payload=claim.payload,
                 )
             )
-        return ActionPreview("retry", tuple(steps), tuple(skipped), tuple(warnings))
+        skipped = tuple(skip for skip, _ in skips)
+        return ActionPreview("retry", tuple(steps), skipped, tuple(warnings))
 
     def retry(
         self,
@@ -258,22 +295,10 @@ class JobActions:
         snapshot = list(_unique(jobs))  # fixed before anything is claimed
         self._require_writes("jobs.retry", snapshot, reason)
 
-        now = self.clock()
-        outcomes: list[JobOutcome] = []
-        claims: list[tuple[FailedJob, int | None, str, str]] = []
-        warnings: list[str] = []
-        for job in snapshot:
-            resolution = _resolution(job, resolutions)
-            skip = _retry_skip(job, resolution, allow_orphans)
-            if skip:
-                outcomes.append(_skipped(skip, resolution))
-                continue
-            if resolution.is_orphan:
-                warnings.append(f"{job.jid}: will fail again: {resolution.note}")
-            payload = self._pushed_payload(job, now)
-            queue = job.queue or DEFAULT_QUEUE
-            claims.append((job, resolution.trainee_id, queue, payload))
-
+        claims, skips, warnings = self._plan_retries(
+            snapshot, resolutions, allow_orphans, advice=False
+        )
+        outcomes = [_skipped(skip, resolution) for skip, resolution in skips]
         outcomes += self._claim_all(claims)
         report = ActionReport("retry", tuple(outcomes), tuple(warnings))
         self._journal("jobs.retry", report, reason)
@@ -289,9 +314,7 @@ class JobActions:
             pushed = wire.retried_payload(payload, now=now, major=self.major)
         return wire.dumps(pushed)
 
-    def _claim_all(
-        self, claims: list[tuple[FailedJob, int | None, str, str]]
-    ) -> list[JobOutcome]:
+    def _claim_all(self, claims: list[_Claim]) -> list[JobOutcome]:
         outcomes: list[JobOutcome] = []
         for start in range(0, len(claims), _PIPELINE_CHUNK):
             chunk = claims[start : start + _PIPELINE_CHUNK]
@@ -299,17 +322,16 @@ class JobActions:
             # Each script call is atomic on its own; the pipeline only saves
             # round trips, so a failure of one job cannot undo another.
             pipe = self.redis.pipeline(transaction=False)
-            for job, _trainee, queue, payload in chunk:
+            for claim in chunk:
                 self._claim_and_push(
-                    keys=[job.where, f"{QUEUE_PREFIX}{queue}", QUEUES_KEY],
-                    args=[job.raw, payload, queue],
+                    keys=[claim.job.where, f"{QUEUE_PREFIX}{claim.queue}", QUEUES_KEY],
+                    args=[claim.job.raw, claim.payload, claim.queue],
                     client=pipe,
                 )
             results = pipe.execute()
             took = (time.perf_counter() - started) / max(len(chunk), 1)
-            for (job, trainee_id, queue, _payload), claimed in zip(
-                chunk, results, strict=True
-            ):
+            for claim, claimed in zip(chunk, results, strict=True):
+                job, trainee_id, queue = claim.job, claim.trainee_id, claim.queue
                 verb: Outcome = "queued" if job.where == "schedule" else "retried"
                 outcome: Outcome = verb if claimed == 1 else "already_gone"
                 detail = (
