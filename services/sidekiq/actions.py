@@ -414,9 +414,12 @@ class JobActions:
             job_class, arguments, now=now, major=self.major, retry=retry
         )
 
+    def _today(self) -> date:
+        return datetime.fromtimestamp(self.clock(), UTC).date()
+
     def preview_enqueue(self, request: EnqueueRequest) -> ActionPreview:
         payload = self.build_job(request)
-        warnings = _enqueue_warnings(request)
+        warnings = _enqueue_warnings(request, self._today())
         step = PlannedStep(
             "push",
             f"{QUEUE_PREFIX}{payload['queue']}",
@@ -451,7 +454,8 @@ class JobActions:
             "enqueued",
             f"{payload['wrapped']} on {QUEUE_PREFIX}{queue}",
         )
-        report = ActionReport("enqueue", (outcome,), tuple(_enqueue_warnings(request)))
+        warnings = _enqueue_warnings(request, self._today())
+        report = ActionReport("enqueue", (outcome,), tuple(warnings))
         self._journal("jobs.enqueue", report, reason, trainee_id=request.trainee.id)
         return report
 
@@ -583,7 +587,7 @@ def _retry_count_note(job: FailedJob) -> str:
     return f", retry_count {count} -> {count - 1}, fresh enqueued_at"
 
 
-def _enqueue_warnings(request: EnqueueRequest) -> list[str]:
+def _enqueue_warnings(request: EnqueueRequest, today: date) -> list[str]:
     trainee = request.trainee
     warnings = []
     if trainee.discarded_at is not None:
@@ -597,13 +601,9 @@ def _enqueue_warnings(request: EnqueueRequest) -> list[str]:
             f"trainee {trainee.id} has no TRN: the update fails without one"
         )
     timeout = request.timeout
-    if request.kind == "retrieve_trn" and timeout and timeout <= _today():
+    if request.kind == "retrieve_trn" and timeout and timeout <= today:
         warnings.append("the timeout is not in the future: polling stops at once")
     return warnings
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _target(jobs: Sequence[FailedJob], trainee_id: int | None) -> dict[str, Any]:

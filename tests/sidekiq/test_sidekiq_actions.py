@@ -436,6 +436,28 @@ def test_enqueue_the_three_playbook_jobs(
     assert "has no TRN" in update_preview.warnings[0]
 
 
+def test_polling_timeout_is_judged_by_the_actions_clock(
+    redis_client: Any, engine: Any, tmp_path: Path
+) -> None:
+    add_provider(engine)
+    add_trainee(engine, 44, trn=None, state=1)
+    add_trn_request(engine, 4444, 44)
+    trainee = _trainee(engine, "44")
+    actions = _actions(redis_client, tmp_path)  # the clock says 2024-05-29
+
+    ahead = actions.preview_enqueue(
+        EnqueueRequest("retrieve_trn", trainee, date(2024, 6, 5))
+    )
+    today = actions.preview_enqueue(
+        EnqueueRequest("retrieve_trn", trainee, date(2024, 5, 29))
+    )
+
+    assert not any("not in the future" in warning for warning in ahead.warnings)
+    assert today.warnings == (
+        "the timeout is not in the future: polling stops at once",
+    )
+
+
 def test_polling_job_needs_a_trn_request_row(
     redis_client: Any, engine: Any, tmp_path: Path
 ) -> None:
