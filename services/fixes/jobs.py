@@ -13,21 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from services.sidekiq import wire
-from services.sidekiq.jobs import FailedJob, parse_member
+from services.sidekiq.jobs import FailedJob
+from services.sidekiq.reader import scan_sorted_set
 
 FAILED_SETS = ("retry", "dead", "schedule")
-_SCAN_COUNT = 1000
-
-
-def _as_bytes(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode("utf-8")
-
-
-def _scan(redis: Any, name: str, pattern: str) -> list[FailedJob]:
-    return [
-        parse_member(name, _as_bytes(member), float(score))
-        for member, score in redis.zscan_iter(name, match=pattern, count=_SCAN_COUNT)
-    ]
 
 
 def find_job(redis: Any, jid: str) -> FailedJob | None:
@@ -35,7 +24,7 @@ def find_job(redis: Any, jid: str) -> FailedJob | None:
     if not jid or any(char in jid for char in "*?[]\\"):
         return None
     for name in FAILED_SETS:
-        for job in _scan(redis, name, f"*{jid}*"):
+        for job in scan_sorted_set(redis, name, f"*{jid}*"):
             if job.jid == jid:
                 return job
     return None
@@ -63,7 +52,7 @@ def trainee_jobs(
     found: dict[tuple[str, bytes], FailedJob] = {}
     for name in FAILED_SETS:
         for pattern in patterns:
-            for job in _scan(redis, name, pattern):
+            for job in scan_sorted_set(redis, name, pattern):
                 if belongs_to(job, trainee_id, trn_request_id):
                     found.setdefault((job.where, job.raw), job)
     return sorted(found.values(), key=lambda job: (job.where, job.score or 0.0))

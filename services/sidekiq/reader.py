@@ -39,6 +39,21 @@ def read_sorted_set(redis: Any, name: str) -> list[FailedJob]:
     return jobs
 
 
+def scan_sorted_set(
+    redis: Any, name: str, pattern: str, *, count: int = 1000
+) -> list[FailedJob]:
+    """The members of `name` matching a glob `pattern`, found by ZSCAN.
+
+    Redis picks the matching members itself, so a set of 10,000 is not sent
+    whole to find the few that mention a jid or a GlobalID. The pattern only
+    narrows: the caller checks each job exactly.
+    """
+    return [
+        parse_member(name, _as_bytes(member), float(score))
+        for member, score in redis.zscan_iter(name, match=pattern, count=count)
+    ]
+
+
 def queue_names(redis: Any) -> list[str]:
     """Queues named in `queues`, plus any `queue:*` list that set does not name."""
     listed = redis.smembers("queues")
@@ -170,4 +185,5 @@ __all__ = [
     "read_queue",
     "read_snapshot",
     "read_sorted_set",
+    "scan_sorted_set",
 ]
