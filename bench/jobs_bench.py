@@ -42,7 +42,7 @@ BULK_JOBS = 1_000
 DEAD_KEY = "bench:jobs:dead"
 BULK_KEY = "bench:jobs:bulk"
 QUEUE = "bench-jobs"
-REPEATS = 15
+REPEATS = 30
 BULK_REPEATS = 7
 
 _CAPTURES = (

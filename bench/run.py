@@ -56,6 +56,18 @@ def _sandbox_urls(data_dir: Path) -> dict[str, str]:
     }
 
 
+def _launch_simulator() -> dict[str, str]:
+    """A DQT simulator on loopback for the launch figures, when none is given."""
+    from dqt.simulator.server import run_in_thread
+    from dqt.simulator.state import ApiKey, SimulatorState
+
+    key = "bench-launch-key"
+    state = SimulatorState(api_keys=[ApiKey(key=key, client="bench")])
+    simulator = run_in_thread(state)
+    log.warning("no DQT_API_URL: the app is launched against a simulator")
+    return {"DQT_API_URL": simulator.url, "DQT_API_KEY": key}
+
+
 def _held(urls: dict[str, str]) -> tuple[int, int]:
     """(trainees, dead jobs) the services hold now; 0 where there is no table."""
     import redis
@@ -164,7 +176,7 @@ def _ensure_seeded(
         "dead": held_dead,
         "note": (
             f"the given services hold {held_trainees:,} trainees and {held_dead:,} "
-            f"dead jobs, fewer than the {trainees:,} and {failed_jobs:,} asked for; "
+            f"dead jobs, less than asked for ({trainees:,} and {failed_jobs:,}); "
             "the bench seeds only empty services it did not start, so these "
             "figures are at the smaller scale"
         ),
@@ -321,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
             for k in ("DATABASE_URL", "REDIS_URL", "DQT_API_URL", "DQT_API_KEY")
         }
         where = "given services (DATABASE_URL, REDIS_URL)"
+        if not urls["DQT_API_URL"]:
+            # `triage` refuses to start with only some service URLs set.
+            urls.update(_launch_simulator())
     else:
         data_dir.mkdir(parents=True, exist_ok=True)
         print(f"... bench sandbox in {data_dir}", file=sys.stderr, flush=True)
