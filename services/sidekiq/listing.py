@@ -18,7 +18,11 @@ from sqlalchemy.engine import Engine
 
 from services.playbook import Classification, classify
 from services.sidekiq.jobs import FailedJob
-from services.sidekiq.reader import DeadSetHealth, dead_set_health, read_snapshot
+from services.sidekiq.reader import (
+    DeadSetHealth,
+    read_snapshot,
+    snapshot_dead_set_health,
+)
 from services.sidekiq.resolve import (
     Resolution,
     TraineeGroup,
@@ -92,7 +96,7 @@ def load_failed_jobs(
     resolutions = resolve_jobs(engine, jobs)
     rows = [JobRow(job, classify(job), resolution_of(job, resolutions)) for job in jobs]
     groups = group_by_trainee(jobs, resolutions)
-    health = dead_set_health(redis)
+    health = snapshot_dead_set_health(snapshot)
     log.info(
         "failed jobs: %d rows, %d trainees/records, %d unreadable in %.3f s",
         len(rows),

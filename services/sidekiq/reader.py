@@ -174,6 +174,19 @@ def dead_set_health(
     return DeadSetHealth(size, max_jobs, oldest_at, timeout, now or datetime.now(UTC))
 
 
+def snapshot_dead_set_health(
+    snapshot: SidekiqSnapshot,
+    *,
+    max_jobs: int = DEAD_MAX_JOBS,
+    timeout: timedelta = DEAD_TIMEOUT,
+) -> DeadSetHealth:
+    """`dead_set_health` of a snapshot already read: no further Redis call."""
+    dead = snapshot.sets.get("dead", [])
+    scores = [job.score for job in dead if job.score is not None]
+    oldest_at = datetime.fromtimestamp(min(scores), UTC) if scores else None
+    return DeadSetHealth(len(dead), max_jobs, oldest_at, timeout, snapshot.read_at)
+
+
 __all__ = [
     "DEAD_MAX_JOBS",
     "DEAD_TIMEOUT",
@@ -186,4 +199,5 @@ __all__ = [
     "read_snapshot",
     "read_sorted_set",
     "scan_sorted_set",
+    "snapshot_dead_set_health",
 ]

@@ -22,6 +22,7 @@ from services.sidekiq.reader import (
     queue_names,
     read_queue,
     read_snapshot,
+    snapshot_dead_set_health,
 )
 from services.sidekiq.resolve import group_by_trainee, resolve_jobs
 
@@ -73,6 +74,24 @@ def test_dead_set_health_against_cap_and_age(redis_client: Any) -> None:
     roomy = dead_set_health(redis_client, now=now)
     assert roomy.max_jobs == 10_000
     assert roomy.warnings(warn_fraction=0.9, warn_age_days=175) == []
+
+
+def test_dead_set_health_from_a_snapshot_matches_redis(redis_client: Any) -> None:
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    oldest = now - timedelta(days=170)
+    zadd_raw(redis_client, "dead", report_members("B08")[0], now.timestamp())
+    zadd_raw(redis_client, "dead", report_members("B07")[0], oldest.timestamp())
+
+    health = snapshot_dead_set_health(read_snapshot(redis_client), max_jobs=2)
+    view = load_failed_jobs(redis_client, None)
+
+    assert (health.size, health.oldest_at) == (2, oldest)
+    assert view.health is not None
+    assert (view.health.size, view.health.oldest_at) == (2, oldest)
+
+    redis_client.delete("dead")
+    empty = snapshot_dead_set_health(read_snapshot(redis_client))
+    assert (empty.size, empty.oldest_at, empty.oldest_age) == (0, None, None)
 
 
 def test_b07_targets_resolved_in_one_query(redis_client: Any, engine: Any) -> None:
