@@ -39,8 +39,9 @@ from sqlalchemy.engine import Engine
 from services import monitors
 from services.playbook import CASES, classify, has_failed
 from services.register import enums
-from services.register.schema import dqt_trn_requests, providers, trainees
+from services.register.schema import providers, trainees
 from services.sidekiq.jobs import FailedJob
+from services.sidekiq.resolve import Resolution, resolution_of, resolve_jobs
 
 if TYPE_CHECKING:
     import redis
@@ -378,65 +379,50 @@ def resolve_trainees(
 ) -> dict[int, tuple[monitors.TraineeFacts | None, str | None]]:
     """Each job's trainee (by `id(job)`), or why there is none, in two queries.
 
-    A `Trainee` GlobalID names the trainee; a `Dqt::TrnRequest` GlobalID names it
-    through `dqt_trn_requests.trainee_id`.
+    Which trainee a job is about is `resolve_jobs`' answer (a `Dqt::TrnRequest`
+    GlobalID leads to its trainee); the second query reads those trainees'
+    columns for the export.
     """
-    trainee_ids: dict[int, int] = {}
-    request_ids: dict[int, int] = {}
-    result: dict[int, tuple[monitors.TraineeFacts | None, str | None]] = {}
-    for job in jobs:
-        target = job.target
-        record_id = _int(target.id) if target else None
-        if target is None or record_id is None:
-            result[id(job)] = (None, "no record argument")
-        elif target.model == monitors.TRAINEE_MODEL:
-            trainee_ids[id(job)] = record_id
-        elif target.model == monitors.TRN_REQUEST_MODEL:
-            request_ids[id(job)] = record_id
-        else:
-            result[id(job)] = (None, f"argument is a {target.model}")
+    resolutions = resolve_jobs(engine, jobs)
+    found = {id(job): resolution_of(job, resolutions) for job in jobs}
+    trainee_ids = {r.trainee_id for r in found.values() if r.trainee_id is not None}
 
-    with engine.connect() as conn:
-        owners: dict[int, int] = {}
-        if request_ids:
-            found = conn.execute(
-                select(dqt_trn_requests.c.id, dqt_trn_requests.c.trainee_id).where(
-                    dqt_trn_requests.c.id.in_(set(request_ids.values()))
-                )
-            )
-            owners = {row.id: row.trainee_id for row in found}
-        for key, request_id in request_ids.items():
-            if request_id in owners:
-                trainee_ids[key] = owners[request_id]
-            else:
-                result[key] = (None, "TRN request row gone")
-
-        facts: dict[int, monitors.TraineeFacts] = {}
-        if trainee_ids:
+    facts: dict[int, monitors.TraineeFacts] = {}
+    if trainee_ids:
+        with engine.connect() as conn:
             rows = conn.execute(
                 select(*monitors.trainee_columns())
                 .select_from(trainees)
                 .outerjoin(providers, providers.c.id == trainees.c.provider_id)
-                .where(trainees.c.id.in_(set(trainee_ids.values())))
+                .where(trainees.c.id.in_(trainee_ids))
             )
             facts = {row.trainee_id: monitors.facts_from_row(row) for row in rows}
 
-    for key, trainee_id in trainee_ids.items():
-        found_facts = facts.get(trainee_id)
-        if found_facts is None:
-            result[key] = (None, "trainee not found")
-        elif found_facts.discarded_at is not None:
-            result[key] = (found_facts, "trainee discarded")
-        else:
-            result[key] = (found_facts, None)
+    result: dict[int, tuple[monitors.TraineeFacts | None, str | None]] = {}
+    for key, resolution in found.items():
+        trainee = (
+            None if resolution.trainee_id is None else facts.get(resolution.trainee_id)
+        )
+        result[key] = (trainee, _trainee_problem(resolution, trainee))
     return result
 
 
-def _int(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
+def _trainee_problem(
+    resolution: Resolution, trainee: monitors.TraineeFacts | None
+) -> str | None:
+    """The export's words for a job whose trainee cannot be used as it is."""
+    target = resolution.target
+    if resolution.status == "no_target" or target is None:
+        return "no record argument"
+    if resolution.status == "other_model":
+        return f"argument is a {target.model}"
+    if resolution.status == "trn_request_gone":
+        return "TRN request row gone"
+    if trainee is None:
+        return "trainee not found"
+    if trainee.discarded_at is not None:
+        return "trainee discarded"
+    return None
 
 
 def iter_export_rows(

@@ -357,3 +357,26 @@ def test_export_to_a_folder_that_does_not_exist(
     assert status == 2
     assert err.startswith(f"triage: cannot write {missing}")
     assert "Traceback" not in err
+
+
+def test_failed_job_naming_an_impossible_record_id_is_a_row_not_a_crash(
+    engine: Any, redis_client: Any
+) -> None:
+    # A GlobalID id beyond PostgreSQL's bigint, or not a number at all, must
+    # not stop the export: the row says the trainee cannot be found.
+    for number, record in ((1, "99999999999999999999"), (2, "abc")):
+        payload = job_payload(
+            UPDATE, [trainee_gid(1)], jid=f"{number:024d}", error_message=HTTP_500
+        )
+        payload["args"][0]["arguments"] = [
+            {"_aj_globalid": f"gid://register-trainee-teachers/Trainee/{record}"}
+        ]
+        put_job(redis_client, "dead", payload, 1764900000.0 + number)
+
+    request = ExportRequest("failed-jobs", "csv")
+    rows = read_csv(export_to_text(engine, redis_client, request, today=TODAY))
+
+    assert [(row["jid"], row["trainee_problem"]) for row in rows] == [
+        (f"{1:024d}", "trainee not found"),
+        (f"{2:024d}", "trainee not found"),
+    ]
