@@ -35,7 +35,8 @@ class ChooseScreen(ModalScreen[str | None]):
             yield Static(Text(self.title_text, style="bold"), id="choose-title")
             options = []
             for choice_id, title, description in self.choices:
-                label = Text(title, style="bold")
+                label = Text()
+                label.append(title, style="bold")
                 if description:
                     label.append(f"\n{description}", style="dim")
                 options.append(Option(label, id=choice_id))

@@ -205,7 +205,8 @@ class FailedJobsScreen(TriageScreen):
         cases.clear_options()
         for case in data.cases:
             # Counts padded on the right: the titles line up after them.
-            label = Text(f"{case.count:<4}", style="bold")
+            label = Text()
+            label.append(f"{case.count:<4}", style="bold")
             label.append(case.title)
             cases.add_option(Option(label, id=case.key))
         keys = [case.key for case in data.cases]

@@ -161,6 +161,8 @@ class TraineeScreen(TriageScreen):
                     yield LoadState(id="compare-load")
                     yield DataTable(id="compare", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="compare-notes")
+                    # Wide terminals show the trainee's jobs here too.
+                    yield Static("", id="compare-jobs")
             with TabPane("2 Record", id="tab-record"), VerticalScroll():
                 yield Static("", id="record-text")
             with TabPane("3 Timeline", id="tab-timeline"), VerticalScroll():
@@ -282,6 +284,7 @@ class TraineeScreen(TriageScreen):
             # Follow an ordered retry until the update has left the queues.
             self.set_timer(PLAN_POLL_SECONDS, self.load_jobs)
         self.query_one("#tjobs-notes", Static).update(notes)
+        self.query_one("#compare-jobs", Static).update(_jobs_summary(jobs))
         self.query_one("#trainee-tabs", TabbedContent).get_tab(
             "tab-jobs"
         ).label = f"4 Jobs ({len(jobs.jobs)})"
@@ -349,7 +352,8 @@ class TraineeScreen(TriageScreen):
         options.clear_options()
         for name in self.fix_names:
             fix = fixes[name]
-            label = Text(fix.title or name, style="bold")
+            label = Text()
+            label.append(fix.title or name, style="bold")
             if fix.description:
                 label.append(f"\n{fix.description}", style="dim")
             options.add_option(Option(label, id=name))
@@ -417,6 +421,20 @@ class TraineeScreen(TriageScreen):
                 selector, service, key = panes[worker.group]
                 self.query_one(selector, LoadState).cancelled(service, key)
         self.notify("Stopped loading; escape again goes back.", timeout=3)
+
+
+def _jobs_summary(jobs: view.TraineeJobs) -> Text:
+    summary = Text()
+    summary.append("Jobs\n", style="bold underline")
+    for item in jobs.jobs:
+        summary.append(f"{view.job_label(item)}: ", style="bold")
+        summary.append(f"{item.case_title}, {item.age}\n")
+    for note in jobs.notes:
+        summary.append(f"{note}\n", style="italic")
+    if not jobs.jobs:
+        summary.append("No Sidekiq entries.")
+    summary.rstrip()
+    return summary
 
 
 def _lines_text(lines: list[tuple[str, str]]) -> Text:
