@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from services.fixes.base import PRIVATE_COLUMNS, Fingerprint, canonical
 from services.fixes.values import display_value
-from services.register.schema import dqt_trn_requests, trainees
+from services.register.schema import BIGINT_MAX, dqt_trn_requests, trainees
 from services.register.trainees import slug_matches
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def find_trainee(
     """The trainee row by slug or numeric id; `for_update` locks it."""
     query = select(trainees)
     text = str(target).strip()
-    if text.isdigit():
+    if text.isdigit() and int(text) <= BIGINT_MAX:
         query = query.where(trainees.c.id == int(text))
     else:
         query = query.where(slug_matches(conn, text))

@@ -51,6 +51,10 @@ from sqlalchemy.types import TypeEngine
 
 log = logging.getLogger(__name__)
 
+# The largest id a `bigint` column holds: a bigger number is no row's id, and
+# comparing a column with it is an error in PostgreSQL, not a miss.
+BIGINT_MAX = 2**63 - 1
+
 # Rails `datetime` columns: timestamp without time zone.
 Timestamp = DateTime(timezone=False)
 

@@ -70,6 +70,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from services.register import enums
 from services.register.enums import TraineeState
 from services.register.schema import (
+    BIGINT_MAX,
     degrees,
     dqt_trn_requests,
     providers,
@@ -100,7 +101,6 @@ _PREFIX = re.compile(r"^\s*([a-z]+)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _SLUG = re.compile(r"^[A-Za-z0-9]{10,64}$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_POSTGRES_BIGINT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _classify(raw: str, forced: QueryKind | None) -> SearchQuery:
 
     if forced in (None, "id") and digits.isdigit():
         number = int(digits)
-        if 0 < number <= _POSTGRES_BIGINT_MAX:
+        if 0 < number <= BIGINT_MAX:
             return SearchQuery("id", raw, f"Register id {number}", value=number)
         return SearchQuery("invalid", raw, "No trainee can have that id")
     if forced == "id":

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 TRAINEE_MODEL = "Trainee"
 TRN_REQUEST_MODELS = frozenset({"Dqt::TrnRequest"})
-_MAX_BIGINT = 2**63 - 1
 
 ResolutionStatus = Literal[
     "found",
@@ -124,7 +123,7 @@ def _record_id(target: GlobalIdRef) -> int | None:
     if not text.isdigit():
         return None
     value = int(text)
-    return value if 0 < value <= _MAX_BIGINT else None
+    return value if 0 < value <= schema.BIGINT_MAX else None
 
 
 def resolve_targets(
@@ -230,7 +229,7 @@ def find_trainee(engine: Engine, slug_or_id: str) -> TraineeSummary | None:
     text = slug_or_id.strip()
     with engine.connect() as connection:
         condition = slug_matches(connection, text)
-        if text.isdigit() and int(text) <= _MAX_BIGINT:
+        if text.isdigit() and int(text) <= schema.BIGINT_MAX:
             condition = or_(condition, schema.trainees.c.id == int(text))
         row = connection.execute(
             _select().where(condition).order_by(schema.dqt_trn_requests.c.id.desc())

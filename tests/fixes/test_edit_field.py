@@ -94,6 +94,9 @@ def test_fields_outside_the_list_and_unknown_trainees_are_input_errors(
         fixes.preview(ctx, "edit_field", "45", {"field": "state", "value": "6"})
     with pytest.raises(FixInputError, match="no trainee with slug or id"):
         fixes.preview(ctx, "edit_field", "nosuchslug", {"field": "email", "value": "x"})
+    # Digits beyond PostgreSQL's bigint cannot be an id: not found, not a crash.
+    with pytest.raises(FixInputError, match="no trainee with slug or id"):
+        fixes.preview(ctx, "edit_field", "9" * 25, {"field": "email", "value": "x"})
     with pytest.raises(FixInputError, match="does not take colour"):
         fixes.preview(ctx, "edit_field", "45", {"field": "email", "colour": "red"})
 
