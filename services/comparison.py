@@ -100,7 +100,7 @@ class Comparison:
         return next((f for f in self.fields if f.name == name), None)
 
 
-# --- small helpers ---------------------------------------------------------
+# --- values, words and dates -----------------------------------------------
 
 
 def _text(value: Any) -> str | None:

@@ -76,8 +76,6 @@ def update_teacher(
     # 1. Reference data: every miss is reported together.
     # TODO: subjects (10009), countries (10010) and qualification types are not
     # checked: the state holds no reference lists for them, so every code passes.
-    # TODO: subjects (10009), countries (10010) and qualification types are not
-    # checked: the state holds no reference lists for them, so every code passes.
     errors: dict[str, list[str]] = {}
     if not itt_providers(state, itt.provider_ukprn):
         errors[f"{ITT}.providerUkprn"] = [TITLES[10008]]
