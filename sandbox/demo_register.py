@@ -411,86 +411,76 @@ def _trainee_audits(
     if moments.submitted is None:
         return
 
-    writer.add(
-        auditable=me,
-        associated=provider,
-        action="update",
-        changes={
-            "state": [0, 1],
-            "submitted_for_trn_at": [None, moments.submitted],
-        },
-        at=moments.submitted,
-        user_id=PROVIDER_USER,
-    )
-    state = int(S.submitted_for_trn)
-    if moments.trn_received is not None:
+    def update(
+        changes: dict[str, Any],
+        at: datetime,
+        user_id: int | None = PROVIDER_USER,
+        comment: str | None = None,
+    ) -> None:
         writer.add(
             auditable=me,
             associated=provider,
             action="update",
-            changes={"trn": [None, spec.trn], "state": [state, 2]},
-            at=moments.trn_received,
+            changes=changes,
+            at=at,
+            user_id=user_id,
+            comment=comment,
+        )
+
+    update(
+        {
+            "state": [int(S.draft), int(S.submitted_for_trn)],
+            "submitted_for_trn_at": [None, moments.submitted],
+        },
+        moments.submitted,
+    )
+    state = int(S.submitted_for_trn)
+    if moments.trn_received is not None:
+        update(
+            {"trn": [None, spec.trn], "state": [state, int(S.trn_received)]},
+            moments.trn_received,
             user_id=None,
         )
         state = int(S.trn_received)
     if moments.deferred is not None:
-        writer.add(
-            auditable=me,
-            associated=provider,
-            action="update",
-            changes={
+        update(
+            {
                 "state": [state, int(S.deferred)],
                 "defer_date": [None, moments.deferred.date()],
             },
-            at=moments.deferred,
-            user_id=PROVIDER_USER,
+            moments.deferred,
         )
         state = int(S.deferred)
     if moments.withdrawn is not None:
-        writer.add(
-            auditable=me,
-            associated=provider,
-            action="update",
-            changes={
+        update(
+            {
                 "state": [state, int(S.withdrawn)],
                 "withdraw_reason": [None, int(WithdrawReason.personal_reasons)],
                 "withdraw_date": [None, moments.withdrawn],
             },
-            at=moments.withdrawn,
-            user_id=PROVIDER_USER,
+            moments.withdrawn,
         )
     if moments.recommended is not None:
-        writer.add(
-            auditable=me,
-            associated=provider,
-            action="update",
-            changes={"outcome_date": [None, moments.outcome_date]},
-            at=moments.recommended - timedelta(minutes=3),
-            user_id=PROVIDER_USER,
+        update(
+            {"outcome_date": [None, moments.outcome_date]},
+            moments.recommended - timedelta(minutes=3),
         )
-        writer.add(
-            auditable=me,
-            associated=provider,
-            action="update",
-            changes={
+        update(
+            {
                 "state": [state, int(S.recommended_for_award)],
                 "recommended_for_award_at": [None, moments.recommended],
             },
-            at=moments.recommended,
-            user_id=PROVIDER_USER,
+            moments.recommended,
         )
     if moments.awarded is not None and moments.recommended is not None:
         # Awarded by the award job (no user) or, for one case, by support by hand.
         by_support = spec.dqt == DqtView.status_cleared
-        writer.add(
-            auditable=me,
-            associated=provider,
-            action="update",
-            changes={
+        update(
+            {
                 "state": [int(S.recommended_for_award), int(S.awarded)],
                 "awarded_at": [None, moments.awarded],
             },
-            at=moments.recommended + timedelta(hours=1),
+            moments.recommended + timedelta(hours=1),
             user_id=SUPPORT_USER if by_support else None,
             comment=(
                 "Awarded on Register: provider confirmed standards met"
@@ -499,12 +489,9 @@ def _trainee_audits(
             ),
         )
     if moments.discarded is not None:
-        writer.add(
-            auditable=me,
-            associated=provider,
-            action="update",
-            changes={"discarded_at": [None, moments.discarded]},
-            at=moments.discarded,
+        update(
+            {"discarded_at": [None, moments.discarded]},
+            moments.discarded,
             user_id=SUPPORT_USER,
             comment="Record added in error\nhttps://support.example.org/tickets/4821",
         )
