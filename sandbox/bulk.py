@@ -9,6 +9,7 @@ demo's lists, e-mail addresses are on example.org.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -81,15 +82,12 @@ _ROUTES = sorted(DQT_ERA_ROUTES)
 
 # Slugs are built from three-character base58 pieces looked up by index.
 _BASE58_CUBE = 58**3
-_triples: list[str] | None = None
 
 
+@functools.cache
 def _base58_triples() -> list[str]:
-    global _triples
-    if _triples is None:
-        alphabet = people.BASE58
-        _triples = [a + b + c for a in alphabet for b in alphabet for c in alphabet]
-    return _triples
+    alphabet = people.BASE58
+    return [a + b + c for a in alphabet for b in alphabet for c in alphabet]
 
 
 def bulk_slug(trainee_id: int, seed: int) -> str:
