@@ -17,10 +17,10 @@ def preview_lines(preview: Preview, title: str = "") -> list[str]:
     if preview.blocked:
         lines.append(f"CANNOT BE APPLIED: {preview.blocked}")
 
-    lines.append(
-        "database changes:" if preview.db_changes else "database changes: none"
-    )
-    lines += [f"  {change.describe()}" for change in preview.db_changes]
+    database = [change.describe() for change in preview.db_changes]
+    database += [write.describe() for write in preview.related_writes]
+    lines.append("database changes:" if database else "database changes: none")
+    lines += [f"  {change}" for change in database]
     if preview.redis_changes:
         lines.append("Sidekiq changes, in order:")
         lines += [

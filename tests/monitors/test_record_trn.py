@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from dqt.simulator.state import ApiKey, SimulatorState, Teacher, TrnRequest
 from services import fixes
 from services.fixes.base import FixContext
+from services.fixes.text import preview_lines
 from services.journal import Journal
 from services.register.schema import audits, dqt_trn_requests, trainees
 
@@ -90,6 +91,14 @@ def test_records_the_trn_as_registers_job_would(
     ]
     assert [w.describe() for w in preview.related_writes] == [
         "dqt_trn_requests 1031 state: requested -> received"
+    ]
+    # The headless preview shows the TRN request's change with the trainee's.
+    shown = preview_lines(preview)
+    database = shown.index("database changes:")
+    assert shown[database + 1 : database + 4] == [
+        "  state: submitted for TRN -> TRN received",
+        "  trn: not set -> 3000031",
+        "  dqt_trn_requests 1031 state: requested -> received",
     ]
 
     outcome = fixes.apply(context, preview, comment="TRN issued by DQT, ticket 77")
