@@ -3,7 +3,9 @@
 The playbook: when a trainee has both a failed update and a failed award job, re-run
 the update first; once DQT has awarded the trainee it refuses updates. The plan
 retries the update job(s), holds the award job(s) back, and releases them only after
-the update has left the queues without failing again. The TUI polls `advance()`.
+the update has left the queues without failing again. The terminal app polls
+`check()` to show where the update is; `advance()` releases the awards once it is
+done (the `ordered_retry` fix releases them with its own checks, `step=release`).
 
 An award entry in `retry` or `schedule` would run by itself at its time, so the plan
 first moves it a day later (Sidekiq's own "reschedule": the member's bytes stay, only
