@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
+from textual.markup import escape
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -36,7 +37,11 @@ def binding_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemComma
                 continue
             seen.add(binding.id)
             shown_key = app.get_key_display(binding)
-            help_text = f"{binding.tooltip or binding.description}  [{shown_key}]"
+            # The palette reads help text as markup: a key such as "/" shown in
+            # brackets would otherwise be taken for a closing tag.
+            help_text = escape(
+                f"{binding.tooltip or binding.description}  [{shown_key}]"
+            )
             yield SystemCommand(
                 binding.description,
                 help_text,
