@@ -26,7 +26,7 @@ class Connections:
     database_url: str
     redis_url: str
     dqt_api_url: str
-    dqt_api_key: str | None
+    dqt_api_key: str | None = field(repr=False)
     sandbox: bool
     _closers: list = field(default_factory=list, repr=False)
 

@@ -139,6 +139,24 @@ class TriageApp(App[None]):
     dead_health: reactive[str] = reactive("dead set: …")
     pending_counts: reactive[str] = reactive("")
 
+    def _fatal_error(self) -> None:
+        """An unhandled error: log it, and show a traceback WITHOUT local variables.
+
+        Textual's default shows each frame's locals, which here hold connection
+        details; the log keeps the whole traceback for whoever investigates.
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        log.exception("the terminal app stopped on an unhandled error")
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
     def __init__(self, connections: Connections, *, clock: Clock | None = None) -> None:
         super().__init__()
         self.connections = connections

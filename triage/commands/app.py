@@ -62,8 +62,13 @@ def run_app(settings: Settings) -> int:
     from tui.app import TriageApp
 
     log.info("starting the terminal app (sandbox=%s)", connections.sandbox)
+    app = TriageApp(connections)
     try:
-        TriageApp(connections).run()
+        app.run()
     finally:
         connections.close()
-    return 0
+    # An unhandled error inside the app sets a non-zero return code (and is logged
+    # by the app); a normal quit leaves it at zero.
+    code = app.return_code or 0
+    log.info("the terminal app ended with exit status %s", code)
+    return code
