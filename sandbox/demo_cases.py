@@ -18,6 +18,13 @@ from typing import Literal
 
 from sandbox import demo_people as people
 from sandbox.demo_reference import UNKNOWN_TO_DQT_INSTITUTION
+from services.playbook import (
+    AWARD_JOB,
+    REGISTER_JOB,
+    RETRIEVE_TRN_JOB,
+    UPDATE_JOB,
+    WITHDRAW_JOB,
+)
 from services.register.enums import (
     DQT_ERA_ROUTES,
     TraineeState,
@@ -28,11 +35,11 @@ from services.register.enums import (
 S = TraineeState
 R = TrainingRoute
 
-UPDATE = "Dqt::UpdateTraineeJob"
-WITHDRAW = "Dqt::WithdrawTraineeJob"
-AWARD = "Dqt::RecommendForAwardJob"
-REGISTER = "Dqt::RegisterForTrnJob"
-RETRIEVE = "Dqt::RetrieveTrnJob"
+UPDATE = UPDATE_JOB
+WITHDRAW = WITHDRAW_JOB
+AWARD = AWARD_JOB
+REGISTER = REGISTER_JOB
+RETRIEVE = RETRIEVE_TRN_JOB
 
 SetName = Literal["dead", "retry", "schedule", "queue"]
 

@@ -33,6 +33,7 @@ from sqlalchemy import Select, func, select, true
 from sqlalchemy.engine import Connection, Row
 
 from dqt.errors import parse_job_error
+from services.playbook import AWARD_JOB, RETRIEVE_TRN_JOB
 from services.register import enums
 from services.register.schema import dqt_trn_requests, providers, trainees
 from services.sidekiq.jobs import FailedJob
@@ -45,8 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RETRIEVE_TRN_JOB = "Dqt::RetrieveTrnJob"
-RECOMMEND_FOR_AWARD_JOB = "Dqt::RecommendForAwardJob"
+RECOMMEND_FOR_AWARD_JOB = AWARD_JOB
 TRN_REQUEST_MODEL = "Dqt::TrnRequest"
 TRAINEE_MODEL = "Trainee"
 

@@ -17,12 +17,13 @@ from services.fixes.base import (
     RedisChange,
 )
 from services.fixes.rows import find_trainee, make_fingerprint
+from services.playbook import REGISTER_JOB, UPDATE_JOB
 from services.register import enums
 from services.register.enums import TraineeState
 
-UPDATE_TRAINEE_JOB = "Dqt::UpdateTraineeJob"
-REGISTER_FOR_TRN_JOB = "Dqt::RegisterForTrnJob"
-RETRIEVE_TRN_JOB = "Dqt::RetrieveTrnJob"
+# The job classes by the names the fixes use (the playbook defines them).
+UPDATE_TRAINEE_JOB = UPDATE_JOB
+REGISTER_FOR_TRN_JOB = REGISTER_JOB
 
 _YES = frozenset({"yes", "y", "true", "1", "on"})
 _NO = frozenset({"no", "n", "false", "0", "off"})

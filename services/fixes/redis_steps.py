@@ -10,12 +10,12 @@ operation itself, so the actions are given no journal of their own.
 from __future__ import annotations
 
 import logging
-from typing import Literal
 
 import redis as redis_lib
 
 from services.fixes.base import FixContext, RedisChange
 from services.sidekiq.actions import (
+    ENQUEUE_KINDS,
     ActionRefused,
     ActionReport,
     EnqueueRequest,
@@ -25,14 +25,6 @@ from services.sidekiq.jobs import parse_member
 from services.sidekiq.resolve import TraineeSummary
 
 log = logging.getLogger(__name__)
-
-_ENQUEUE_KINDS: dict[
-    str, Literal["register_for_trn", "retrieve_trn", "update_trainee"]
-] = {
-    "Dqt::RegisterForTrnJob": "register_for_trn",
-    "Dqt::RetrieveTrnJob": "retrieve_trn",
-    "Dqt::UpdateTraineeJob": "update_trainee",
-}
 
 
 class RedisStepError(Exception):
@@ -87,7 +79,7 @@ def _run(ctx: FixContext, change: RedisChange, reason: str) -> ActionReport:
             return actions.retry([job], reason=reason, allow_orphans=True)
         return actions.delete([job], reason=reason)
 
-    kind = _ENQUEUE_KINDS.get(change.job_class)
+    kind = ENQUEUE_KINDS.get(change.job_class)
     if kind is None or change.trainee_id is None:
         raise RedisStepError(f"cannot enqueue {change.job_class} from a fix")
     trainee = TraineeSummary(

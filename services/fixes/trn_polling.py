@@ -28,7 +28,6 @@ from services.fixes.base import (
 )
 from services.fixes.common import (
     REGISTER_FOR_TRN_JOB,
-    RETRIEVE_TRN_JOB,
     discarded_reason,
     load_trainee,
     trainee_preview,
@@ -36,6 +35,7 @@ from services.fixes.common import (
 from services.fixes.jobs import trainee_jobs
 from services.fixes.rows import find_trn_request, trn_request_snapshot
 from services.fixes.values import ValueProblem, parse_date
+from services.playbook import RETRIEVE_TRN_JOB
 from services.register import enums
 from services.register.enums import TraineeState
 

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from services.journal import Journal, JournalEntry
-from services.playbook import classify
+from services.playbook import REGISTER_JOB, RETRIEVE_TRN_JOB, UPDATE_JOB, classify
 from services.sidekiq import wire
 from services.sidekiq.jobs import QUEUE_PREFIX, FailedJob
 from services.sidekiq.resolve import (
@@ -39,6 +39,7 @@ from services.sidekiq.resolve import (
     TraineeSummary,
     resolution_of,
 )
+from services.sidekiq.update_first import award_waits_for
 from services.sidekiq.wire import GlobalIdRef, SidekiqMajor
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ return 0
 """
 
 Outcome = Literal["retried", "queued", "deleted", "enqueued", "already_gone", "skipped"]
-SkipReason = Literal["unreadable", "malformed", "orphan", "not_in_a_set"]
+SkipReason = Literal[
+    "unreadable", "malformed", "orphan", "not_in_a_set", "update_first"
+]
 
 
 class ActionRefused(Exception):
@@ -140,20 +143,27 @@ class ActionReport:
         return ", ".join(parts) or "nothing to do"
 
 
+EnqueueKind = Literal["register_for_trn", "retrieve_trn", "update_trainee"]
+
+
 @dataclass(frozen=True)
 class EnqueueRequest:
     """A new ActiveJob job for one trainee, as a playbook fix asks for it."""
 
-    kind: Literal["register_for_trn", "retrieve_trn", "update_trainee"]
+    kind: EnqueueKind
     trainee: TraineeSummary
     timeout: date | None = None
 
 
-_ENQUEUE_JOBS: dict[str, tuple[str, bool | int]] = {
+_ENQUEUE_JOBS: dict[EnqueueKind, tuple[str, bool | int]] = {
     # kind: (job class, Sidekiq retry option Register declares for it)
-    "register_for_trn": ("Dqt::RegisterForTrnJob", 0),
-    "retrieve_trn": ("Dqt::RetrieveTrnJob", True),
-    "update_trainee": ("Dqt::UpdateTraineeJob", 0),
+    "register_for_trn": (REGISTER_JOB, 0),
+    "retrieve_trn": (RETRIEVE_TRN_JOB, True),
+    "update_trainee": (UPDATE_JOB, 0),
+}
+# The kind of enqueue that makes a job of this class.
+ENQUEUE_KINDS: dict[str, EnqueueKind] = {
+    job_class: kind for kind, (job_class, _retry) in _ENQUEUE_JOBS.items()
 }
 
 
@@ -172,6 +182,7 @@ _SKIP_LABELS = {
     "malformed": "malformed entry",
     "orphan": "target missing or discarded",
     "not_in_a_set": "not in retry, dead or schedule",
+    "update_first": "update job first",
 }
 
 
@@ -210,11 +221,13 @@ class JobActions:
         allow_orphans: bool,
         *,
         advice: bool,
+        force: bool = False,
     ) -> tuple[list[_Claim], list[tuple[Skip, Resolution]], list[str]]:
         """What a retry of `jobs` would push, what it skips, and its warnings.
 
         `advice` adds the playbook's word on each job that it does not advise
-        retrying (for previews).
+        retrying (for previews). An award job whose trainee's update job has not
+        gone through is skipped, unless `force` (then it is only a warning).
         """
         now = self.clock()
         claims: list[_Claim] = []
@@ -228,6 +241,13 @@ class JobActions:
                 continue
             if resolution.is_orphan:
                 warnings.append(f"{job.jid}: will fail again: {resolution.note}")
+            waits = award_waits_for(self.redis, job)
+            if waits and not force:
+                skip = Skip(job.jid, job.where, "update_first", waits)
+                skips.append((skip, resolution))
+                continue
+            if waits:
+                warnings.append(f"{job.jid}: retried with force although {waits}")
             case = classify(job).case if advice else None
             if case is not None and not case.retry_advised:
                 fixes = ", ".join(case.fixes) or "none"
@@ -251,10 +271,11 @@ class JobActions:
         *,
         resolutions: Mapping[GlobalIdRef, Resolution] | None = None,
         allow_orphans: bool = False,
+        force: bool = False,
     ) -> ActionPreview:
         """Members removed and payloads pushed, in order; skips and warnings."""
         claims, skips, warnings = self._plan_retries(
-            jobs, resolutions, allow_orphans, advice=True
+            jobs, resolutions, allow_orphans, advice=True, force=force
         )
         steps: list[PlannedStep] = []
         for claim in claims:
@@ -290,13 +311,18 @@ class JobActions:
         reason: str | None,
         resolutions: Mapping[GlobalIdRef, Resolution] | None = None,
         allow_orphans: bool = False,
+        force: bool = False,
     ) -> ActionReport:
-        """Retry each job once; a member already gone is reported, never pushed."""
+        """Retry each job once; a member already gone is reported, never pushed.
+
+        An award job waits for its trainee's update job (see `update_first`)
+        unless `force`.
+        """
         snapshot = list(_unique(jobs))  # fixed before anything is claimed
         self._require_writes("jobs.retry", snapshot, reason)
 
         claims, skips, warnings = self._plan_retries(
-            snapshot, resolutions, allow_orphans, advice=False
+            snapshot, resolutions, allow_orphans, advice=False, force=force
         )
         outcomes = [_skipped(skip, resolution) for skip, resolution in skips]
         outcomes += self._claim_all(claims)
