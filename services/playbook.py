@@ -10,8 +10,8 @@ raw text is shown, never guessed at. Facts: ../shared/domain/support-playbook.md
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from dqt.errors import ParsedJobError
@@ -366,6 +366,47 @@ def needs_ordered_retry(jobs: Iterable[JobLike]) -> bool:
     """True when one trainee has both a failed update job and a failed award job."""
     classes = {job.job_class for job in jobs if has_failed(job)}
     return UPDATE_JOB in classes and AWARD_JOB in classes
+
+
+ORDERED_RETRY = "ordered_retry"
+
+
+def _trainee_of(job: JobLike) -> object | None:
+    # FailedJob.target (a GlobalIdRef); other job-likes may not have one.
+    return getattr(job, "target", None)
+
+
+def classify_among(jobs: Sequence[JobLike]) -> list[Classification]:
+    """`classify` of each job, knowing the other jobs of the same trainee.
+
+    An award job whose trainee also has a failed update job offers the ordered
+    retry first (re-run the update, then the award) and no longer advises a
+    plain retry: DQT refuses every update once it has awarded.
+    """
+    found = [classify(job) for job in jobs]
+    by_trainee: dict[object, list[JobLike]] = {}
+    for job in jobs:
+        target = _trainee_of(job)
+        if target is not None:
+            by_trainee.setdefault(target, []).append(job)
+    ordered = {key for key, mine in by_trainee.items() if needs_ordered_retry(mine)}
+    if not ordered:
+        return found
+
+    result = []
+    for job, classification in zip(jobs, found, strict=True):
+        if job.job_class == AWARD_JOB and _trainee_of(job) in ordered:
+            classification = with_ordered_retry_first(classification)
+        result.append(classification)
+    return result
+
+
+def with_ordered_retry_first(classification: Classification) -> Classification:
+    """The same case offering `ordered_retry` first and not advising a retry."""
+    case = classification.case
+    rest = tuple(name for name in case.fixes if name != ORDERED_RETRY)
+    case = replace(case, fixes=(ORDERED_RETRY, *rest), retry_advised=False)
+    return replace(classification, case=case)
 
 
 def trainee_notes(jobs: Iterable[JobLike]) -> list[str]:

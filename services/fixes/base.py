@@ -154,6 +154,8 @@ class RedisChange:
     trn_request_id: int | None = None
     timeout: date | None = None
     manual_command: str = ""
+    # A retry of an award job although the trainee's update has not gone through.
+    force: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ Two steps, each its own apply, so that the award is released only once the
 update has gone through:
 - `step=start`: hold the award job(s) and retry the update job(s);
 - `step=release`: retry the award job(s), refused while an update job of the
-  trainee is still queued or has failed again.
+  trainee has failed again, is still queued or is running.
 The terminal app can keep the started plan (`started_plan`) and poll it.
 """
 
@@ -31,15 +31,14 @@ from services.fixes.base import (
     RedisChange,
 )
 from services.fixes.common import discarded_reason, load_trainee, trainee_preview
-from services.fixes.jobs import belongs_to, trainee_jobs
+from services.fixes.jobs import trainee_jobs
 from services.fixes.redis_steps import job_actions
 from services.fixes.rows import find_trn_request
 from services.fixes.single_job import retry_change
 from services.playbook import AWARD_JOB, UPDATE_JOB, has_failed
-from services.sidekiq.jobs import FailedJob
 from services.sidekiq.ordered import OrderedRetryPlan, ordered_retry_plan
-from services.sidekiq.reader import queue_names, read_queue
 from services.sidekiq.resolve import resolution_of, resolve_jobs
+from services.sidekiq.update_first import pending_updates
 
 STEPS = ("start", "release")
 
@@ -79,15 +78,6 @@ def start_plan(ctx: FixContext, change: RedisChange, reason: str) -> str:
         f"Sidekiq: ordered retry started ({report.summary()}); release the award "
         "with step=release once the update has gone through"
     )
-
-
-def _queued_updates(ctx: FixContext, trainee_id: int) -> list[FailedJob]:
-    return [
-        job
-        for queue in queue_names(ctx.redis)
-        for job in read_queue(ctx.redis, queue)
-        if job.job_class == UPDATE_JOB and belongs_to(job, trainee_id, None)
-    ]
 
 
 class OrderedRetry(Fix):
@@ -209,23 +199,23 @@ class OrderedRetry(Fix):
     ) -> Preview:
         jobs = trainee_jobs(ctx.redis, row["id"], request_id)
         awards = [job for job in jobs if job.job_class == AWARD_JOB and has_failed(job)]
-        failed_updates = [
-            job for job in jobs if job.job_class == UPDATE_JOB and has_failed(job)
-        ]
-        waiting = _queued_updates(ctx, row["id"])
+        # Failed again (retry, dead, scheduled), still queued, or running now.
+        pending = pending_updates(ctx.redis, row["id"])
+        failed = [item for item in pending if item.state.startswith("failed")]
+        waiting = [item for item in pending if not item.state.startswith("failed")]
 
         blocked = discarded_reason(row)
         if not blocked and not awards:
             blocked = "the trainee has no failed award job to release"
-        elif not blocked and failed_updates:
-            jids = ", ".join(str(job.jid) for job in failed_updates)
+        elif not blocked and failed:
+            jids = ", ".join(item.describe() for item in failed)
             blocked = (
                 f"the update job failed again ({jids}): read its error before "
                 "releasing the award"
             )
         elif not blocked and waiting:
-            jids = ", ".join(str(job.jid) for job in waiting)
-            blocked = f"the update job has not run yet ({jids} still queued)"
+            jids = ", ".join(item.describe() for item in waiting)
+            blocked = f"the update job has not gone through yet ({jids})"
 
         changes = () if blocked else tuple(retry_change(job) for job in awards)
         return trainee_preview(

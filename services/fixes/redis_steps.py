@@ -76,7 +76,9 @@ def _run(ctx: FixContext, change: RedisChange, reason: str) -> ActionReport:
             raise RedisStepError(f"{change.description}: no member recorded")
         job = parse_member(change.set_name, change.member, None)
         if change.kind == "retry":
-            return actions.retry([job], reason=reason, allow_orphans=True)
+            return actions.retry(
+                [job], reason=reason, allow_orphans=True, force=change.force
+            )
         return actions.delete([job], reason=reason)
 
     kind = ENQUEUE_KINDS.get(change.job_class)

@@ -22,7 +22,12 @@ from services.fixes.base import (
     Preview,
     RedisChange,
 )
-from services.fixes.common import discarded_reason, load_trainee, trainee_preview
+from services.fixes.common import (
+    discarded_reason,
+    load_trainee,
+    trainee_preview,
+    yes_no,
+)
 from services.fixes.jobs import belongs_to, find_job
 from services.fixes.redis_steps import job_actions
 from services.fixes.rows import find_trn_request
@@ -53,20 +58,25 @@ def locate_job(
     return job, None
 
 
-def _member_change(kind: Literal["retry", "delete"], job: FailedJob) -> RedisChange:
+def _member_change(
+    kind: Literal["retry", "delete"], job: FailedJob, *, force: bool = False
+) -> RedisChange:
+    forced = " --force" if force else ""
     return RedisChange(
         kind=kind,
-        description=f"{kind} {job.jid} ({job.job_class}) from {job.where}",
+        description=f"{kind} {job.jid} ({job.job_class}) from {job.where}"
+        + (" (forced)" if force else ""),
         job_class=job.job_class or "?",
         jid=job.jid,
         set_name=job.where,
         member=job.raw,
-        manual_command=f"triage jobs {kind} {job.jid} --reason TEXT",
+        manual_command=f"triage jobs {kind} {job.jid}{forced} --reason TEXT",
+        force=force,
     )
 
 
-def retry_change(job: FailedJob) -> RedisChange:
-    return _member_change("retry", job)
+def retry_change(job: FailedJob, *, force: bool = False) -> RedisChange:
+    return _member_change("retry", job, force=force)
 
 
 def delete_change(job: FailedJob) -> RedisChange:
@@ -78,10 +88,19 @@ def _members(job: FailedJob | None, changes: tuple[RedisChange, ...]) -> list:
     return [(job.where, job.raw)] if changes and job is not None else []
 
 
-def retry_warnings(ctx: FixContext, job: FailedJob) -> tuple[list[str], str | None]:
-    """The job actions' own warnings, and why the retry cannot run (if so)."""
+def retry_warnings(
+    ctx: FixContext, job: FailedJob, *, force: bool = False
+) -> tuple[list[str], str | None]:
+    """The job actions' own warnings, and why the retry cannot run (if so).
+
+    An award job whose trainee's update job has not gone through is refused
+    (pointing to the ordered retry) unless `force`.
+    """
     preview = job_actions(ctx).preview_retry(
-        [job], resolutions=resolve_jobs(ctx.engine, [job]), allow_orphans=True
+        [job],
+        resolutions=resolve_jobs(ctx.engine, [job]),
+        allow_orphans=True,
+        force=force,
     )
     blocked = preview.skipped[0].detail if preview.skipped else None
     return list(preview.warnings), blocked
@@ -90,22 +109,34 @@ def retry_warnings(ctx: FixContext, job: FailedJob) -> tuple[list[str], str | No
 class RetryJob(Fix):
     name = "retry"
     title = "Retry a failed job"
-    description = "Push one failed job back to its queue, as Sidekiq's Retry does."
-    params = (jid_param(),)
+    description = (
+        "Push one failed job back to its queue, as Sidekiq's Retry does. An award "
+        "job waits for the trainee's failed update job (ordered_retry) unless forced."
+    )
+    params = (
+        jid_param(),
+        ParamSpec(
+            "force",
+            "yes to retry an award job although the trainee's update job has not "
+            "gone through (the ordered retry is the safe way)",
+            default="no",
+        ),
+    )
 
     def preview(
         self, ctx: FixContext, target: str, params: Mapping[str, str]
     ) -> Preview:
         values = self.check_params(params)
         row = load_trainee(ctx, target)
+        force = yes_no("force", values["force"])
         job, blocked = locate_job(ctx, row, values["jid"])
         warnings: list[str] = []
         changes: tuple[RedisChange, ...] = ()
         if job is not None and not blocked:
-            warnings, blocked = retry_warnings(ctx, job)
+            warnings, blocked = retry_warnings(ctx, job, force=force)
             blocked = blocked or discarded_reason(row)
             if not blocked:
-                changes = (retry_change(job),)
+                changes = (retry_change(job, force=force),)
 
         return trainee_preview(
             self.name,

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from services.playbook import Classification, classify
+from services.playbook import Classification, classify_among
 from services.sidekiq.jobs import FailedJob
 from services.sidekiq.reader import (
     DeadSetHealth,
@@ -94,7 +94,10 @@ def load_failed_jobs(
     snapshot = read_snapshot(redis, include_queues=include_queues)
     jobs = snapshot.all_jobs if include_queues else snapshot.failed
     resolutions = resolve_jobs(engine, jobs)
-    rows = [JobRow(job, classify(job), resolution_of(job, resolutions)) for job in jobs]
+    rows = [
+        JobRow(job, found, resolution_of(job, resolutions))
+        for job, found in zip(jobs, classify_among(jobs), strict=True)
+    ]
     groups = group_by_trainee(jobs, resolutions)
     health = snapshot_dead_set_health(snapshot)
     log.info(

@@ -75,7 +75,8 @@ class OrderedRetryPlan:
                 )
             )
         first = actions.preview_retry(self.updates)
-        then = actions.preview_retry(self.awards)
+        # Forced: these steps run only once the update has gone through.
+        then = actions.preview_retry(self.awards, force=True)
         steps += first.steps
         for step in then.steps:
             steps.append(

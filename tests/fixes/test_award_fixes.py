@@ -197,7 +197,19 @@ def test_ordered_retry_sends_the_update_first_and_releases_the_award_after(
     assert redis_client.zscore("dead", award) is not None
 
     early = fixes.preview(ctx, "ordered_retry", "808", {"step": "release"})
-    assert early.blocked == f"the update job has not run yet ({'u' * 24} still queued)"
+    assert early.blocked == (
+        f"the update job has not gone through yet ({'u' * 24} (queued in dqt))"
+    )
+
+    # A worker is running it: still not released.
+    job_text = redis_client.rpop("queue:dqt")
+    redis_client.sadd("processes", "host:1:abc")
+    redis_client.hset("host:1:abc:work", "tid", b'{"payload":' + job_text + b"}")
+    running = fixes.preview(ctx, "ordered_retry", "808", {"step": "release"})
+    assert running.blocked == (
+        f"the update job has not gone through yet ({'u' * 24} (running now))"
+    )
+    redis_client.delete("host:1:abc:work")
 
     redis_client.delete("queue:dqt")  # the worker took the update and it succeeded
     release = fixes.preview(ctx, "ordered_retry", "808", {"step": "release"})
@@ -208,3 +220,42 @@ def test_ordered_retry_sends_the_update_first_and_releases_the_award_after(
     ]
     assert queued == ["w" * 24]
     assert redis_client.zcard("dead") == 0
+
+
+def test_single_retry_of_an_award_waits_for_the_failed_update_unless_forced(
+    engine, provider, redis_client, ctx
+):
+    _recommended(engine, trainee_id=808)
+    add_failed_job(redis_client, UPDATE, [trainee_gid(808)], jid="u" * 24)
+    award = add_failed_job(redis_client, AWARD, [trainee_gid(808)], jid="w" * 24)
+
+    refused = fixes.preview(ctx, "retry", "808", {"jid": "w" * 24})
+    assert refused.redis_changes == ()
+    assert refused.blocked is not None
+    assert f"{'u' * 24} (failed, in dead)" in refused.blocked
+    assert "ordered retry (fix ordered_retry)" in refused.blocked
+
+    forced = fixes.preview(ctx, "retry", "808", {"jid": "w" * 24, "force": "yes"})
+    assert forced.blocked is None
+    assert any("retried with force" in warning for warning in forced.warnings)
+    assert fixes.apply(ctx, forced, "DQT asked for the award").status == "applied"
+    assert redis_client.zscore("dead", award) is None
+    queued = [
+        json.loads(item)["jid"] for item in redis_client.lrange("queue:dqt", 0, -1)
+    ]
+    assert queued == ["w" * 24]
+
+
+def test_forced_retry_is_refused_at_apply_without_force_when_update_fails_later(
+    engine, provider, redis_client, ctx
+):
+    _recommended(engine, trainee_id=808)
+    add_failed_job(redis_client, AWARD, [trainee_gid(808)], jid="w" * 24)
+    ready = fixes.preview(ctx, "retry", "808", {"jid": "w" * 24})
+    assert ready.blocked is None
+
+    # The update fails after the preview was shown: the award still waits.
+    add_failed_job(redis_client, UPDATE, [trainee_gid(808)], jid="u" * 24)
+    outcome = fixes.apply(ctx, ready, "award please")
+    assert outcome.status != "applied"
+    assert redis_client.llen("queue:dqt") == 0

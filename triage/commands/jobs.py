@@ -3,6 +3,7 @@
 triage jobs list [--json] [--case CASE] [--queues]
 triage jobs show JID [--json]
 triage jobs retry (JID... | --case CASE) --reason TEXT [--preview] [--allow-orphans]
+                  [--force]
 triage jobs delete JID... --reason TEXT [--preview]
 triage jobs enqueue register-for-trn SLUG --reason TEXT [--preview]
 triage jobs enqueue retrieve-trn SLUG --timeout YYYY-MM-DD --reason TEXT [--preview]
@@ -65,6 +66,12 @@ def register(subparsers: Any) -> None:
         "--allow-orphans",
         action="store_true",
         help="also retry jobs whose trainee is gone or discarded (they will fail)",
+    )
+    retry.add_argument(
+        "--force",
+        action="store_true",
+        help="retry an award job although the trainee's update job has not gone "
+        "through (the ordered retry, `triage fix ordered_retry SLUG`, is safer)",
     )
     retry.set_defaults(handler=run_retry)
 
@@ -338,7 +345,10 @@ def run_retry(args: argparse.Namespace, settings: Settings) -> int:
         resolutions = _resolutions(rows)
         if args.preview:
             preview = actions.preview_retry(
-                jobs, resolutions=resolutions, allow_orphans=args.allow_orphans
+                jobs,
+                resolutions=resolutions,
+                allow_orphans=args.allow_orphans,
+                force=args.force,
             )
             return _print_preview(preview, missing, args.json)
         try:
@@ -347,6 +357,7 @@ def run_retry(args: argparse.Namespace, settings: Settings) -> int:
                 reason=args.reason,
                 resolutions=resolutions,
                 allow_orphans=args.allow_orphans,
+                force=args.force,
             )
         except ActionRefused as refusal:
             print(f"triage jobs retry: refused: {refusal}", file=sys.stderr)
