@@ -151,6 +151,20 @@ CASES: dict[str, PlaybookCase] = {
             retry_advised=False,
         ),
         _case(
+            "trn_request_already_qualified",
+            "TRN request refused: person already has QTS/EYTS on DQT",
+            'HTTP 400 with "Teacher already has QTS/EYTS date" from '
+            "Dqt::RegisterForTrnJob",
+            "DQT refused to create a TRN because it already holds a person with "
+            "QTS or EYTS matching the trainee: likely a duplicate person or a "
+            "returning teacher. This is not the award/update race. Compare the "
+            "trainee with DQT's find, ask the DQT team which record is right, and "
+            "delete the job only with what they said as the reason.",
+            ("delete_job",),
+            dqt=True,
+            retry_advised=False,
+        ),
+        _case(
             "retrieve_trn_timeout",
             "TRN polling timed out",
             "Dqt::RetrieveTrnJob ... has timed out after N days",
@@ -328,7 +342,13 @@ def _http_case(
     if _has_validation(
         parsed, "initialTeacherTraining.programmeType", "already has QTS/EYTS"
     ):
-        return CASES["already_has_qts_race"], "initialTeacherTraining.programmeType"
+        # A TRN request refused this way is a person DQT already has, not a race.
+        key = (
+            "trn_request_already_qualified"
+            if job_class == REGISTER_JOB
+            else "already_has_qts_race"
+        )
+        return CASES[key], "initialTeacherTraining.programmeType"
     return None
 
 

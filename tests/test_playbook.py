@@ -15,6 +15,7 @@ from sidekiq_cases import capture, report_members  # noqa: E402
 from services.playbook import (  # noqa: E402
     AWARD_JOB,
     CASES,
+    REGISTER_JOB,
     UPDATE_JOB,
     classify,
     needs_ordered_retry,
@@ -92,6 +93,9 @@ def test_every_captured_failure_is_its_playbook_case() -> None:
         if failure == "http_400_no_incomplete_itt":
             expected = "no_incomplete_itt_withdraw"  # all captured ones are withdraws
             assert job.job_class == "Dqt::WithdrawTraineeJob"
+        elif failure == "http_400_already_has_qts" and job.job_class == REGISTER_JOB:
+            # A TRN request refused this way is a person DQT already has.
+            expected = "trn_request_already_qualified"
         else:
             expected = FAILURE_CASE[failure]
         assert classify(job).key == expected, (job.jid, failure)
@@ -264,3 +268,27 @@ def test_every_case_has_words_and_known_fixes() -> None:
         assert case.key == key
         assert case.title and case.signal and case.explanation
         assert set(case.fixes) <= known_fixes
+
+
+def _register_for_trn_refused_as_qualified() -> FailedJob:
+    payload = json.loads(report_members("B08")[0])
+    payload["wrapped"] = "Dqt::RegisterForTrnJob"
+    payload["args"][0]["job_class"] = "Dqt::RegisterForTrnJob"
+    return parse_member("dead", json.dumps(payload), 1.0)
+
+
+def test_trn_request_refused_as_already_qualified_is_not_the_race() -> None:
+    job = _register_for_trn_refused_as_qualified()
+    assert "Teacher already has QTS/EYTS date" in (job.error_message or "")
+
+    result = classify(job)
+
+    assert result.key == "trn_request_already_qualified"
+    assert result.case.title == (
+        "TRN request refused: person already has QTS/EYTS on DQT"
+    )
+    assert "not the award/update race" in result.case.explanation
+    assert "ask the DQT team" in result.case.explanation
+    assert result.case.fixes == ("delete_job",)
+    assert result.case.needs_dqt_comparison
+    assert not result.case.retry_advised

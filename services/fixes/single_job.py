@@ -36,6 +36,8 @@ from services.sidekiq.jobs import FailedJob
 from services.sidekiq.resolve import resolve_jobs
 
 RACE_CASE = "already_has_qts_race"
+# DQT refused a TRN request: a person it already has. Deleted only with a reason.
+ALREADY_QUALIFIED_CASE = "trn_request_already_qualified"
 
 
 def jid_param() -> ParamSpec:
@@ -155,7 +157,8 @@ class DeleteJob(Fix):
     title = "Delete a failed job"
     description = (
         "Remove one failed job. An update job refused because DQT already holds "
-        "the award is deleted only when Register and DQT agree, or with a reason."
+        "the award is deleted only when Register and DQT agree, or with a reason; "
+        "a TRN request DQT refused (person already qualified) only with a reason."
     )
     needs_dqt = True
     params = (
@@ -163,7 +166,8 @@ class DeleteJob(Fix):
         ParamSpec(
             "reason",
             "why to delete a race-refused update job although Register and DQT "
-            "differ (or DQT cannot be asked)",
+            "differ (or DQT cannot be asked), or a refused TRN request job (what "
+            "the DQT team said)",
         ),
     )
 
@@ -178,7 +182,20 @@ class DeleteJob(Fix):
         changes: tuple[RedisChange, ...] = ()
 
         if job is not None and not blocked:
-            if classify(job).key == RACE_CASE:
+            case_key = classify(job).key
+            if case_key == ALREADY_QUALIFIED_CASE and values.get("reason"):
+                warnings.append(
+                    "DQT refused the TRN request because it already holds this "
+                    f"person with QTS/EYTS; deleting because: {values['reason']}"
+                )
+            elif case_key == ALREADY_QUALIFIED_CASE:
+                blocked = (
+                    "DQT refused the TRN request because it already holds a person "
+                    "with QTS/EYTS (a duplicate person or a returning teacher): "
+                    "compare with DQT's find and ask the DQT team first; give "
+                    "reason=... (what they said) to delete the job"
+                )
+            elif case_key == RACE_CASE:
                 view = dqt_view.compare(ctx, row)
                 calls = tuple(view.calls)
                 problem = view.disagreement()

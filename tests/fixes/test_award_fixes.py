@@ -259,3 +259,31 @@ def test_forced_retry_is_refused_at_apply_without_force_when_update_fails_later(
     outcome = fixes.apply(ctx, ready, "award please")
     assert outcome.status != "applied"
     assert redis_client.llen("queue:dqt") == 0
+
+
+def test_refused_trn_request_job_is_deleted_only_with_what_dqt_said(
+    engine, provider, redis_client, ctx
+):
+    add_trainee(engine, 809, state=1, trn=None)
+    member = add_failed_job(
+        redis_client,
+        "Dqt::RegisterForTrnJob",
+        [trainee_gid(809)],
+        jid="q" * 24,
+        error_message=ALREADY_HAS_QTS,
+    )
+
+    refused = fixes.preview(ctx, "delete_job", "809", {"jid": "q" * 24})
+    assert refused.redis_changes == ()
+    assert refused.blocked is not None
+    assert "already holds a person with QTS/EYTS" in refused.blocked
+    assert "ask the DQT team" in refused.blocked
+    # Not the race: DQT is not compared as if an award had overtaken an update.
+    assert refused.dqt_calls == ()
+
+    said = "DQT: returning teacher, TRN 2000999 to be recorded by hand"
+    allowed = fixes.preview(ctx, "delete_job", "809", {"jid": "q" * 24, "reason": said})
+    assert allowed.blocked is None
+    assert any(said in warning for warning in allowed.warnings)
+    assert fixes.apply(ctx, allowed, said).status == "applied"
+    assert redis_client.zscore("dead", member) is None
