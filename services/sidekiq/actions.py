@@ -399,21 +399,39 @@ class JobActions:
         """ZREM of each exact member: "deleted" or "already gone"."""
         snapshot = list(_unique(jobs))
         self._require_writes("jobs.delete", snapshot, reason)
+        removed = self._remove_all([job for job in snapshot if job.in_sorted_set])
+
         outcomes = []
         for job in snapshot:
             if not job.in_sorted_set:
                 skip = Skip(job.jid, job.where, "not_in_a_set", "not in a sorted set")
                 outcomes.append(_skipped(skip, NO_TARGET))
                 continue
-            started = time.perf_counter()
-            removed = int(self.redis.zrem(job.where, job.raw))
-            outcome: Outcome = "deleted" if removed == 1 else "already_gone"
+            count, took = removed[(job.where, job.raw)]
+            outcome: Outcome = "deleted" if count == 1 else "already_gone"
             trainee = job.target.id if job.target else None
             outcomes.append(JobOutcome(job.jid, None, outcome, f"from {job.where}"))
-            _log_action("delete", job, trainee, outcome, time.perf_counter() - started)
+            _log_action("delete", job, trainee, outcome, took)
         report = ActionReport("delete", tuple(outcomes))
         self._journal("jobs.delete", report, reason)
         return report
+
+    def _remove_all(
+        self, jobs: Sequence[FailedJob]
+    ) -> dict[tuple[str, bytes], tuple[int, float]]:
+        """ZREM of each exact member, pipelined: (members removed, seconds) each."""
+        removed: dict[tuple[str, bytes], tuple[int, float]] = {}
+        for start in range(0, len(jobs), _PIPELINE_CHUNK):
+            chunk = jobs[start : start + _PIPELINE_CHUNK]
+            started = time.perf_counter()
+            pipe = self.redis.pipeline(transaction=False)
+            for job in chunk:
+                pipe.zrem(job.where, job.raw)
+            counts = pipe.execute()
+            took = (time.perf_counter() - started) / len(chunk)
+            for job, count in zip(chunk, counts, strict=True):
+                removed[(job.where, job.raw)] = (int(count), took)
+        return removed
 
     # --- enqueue ------------------------------------------------------------------
 

@@ -148,6 +148,23 @@ def test_delete_by_exact_member(redis_client: Any, tmp_path: Path) -> None:
     assert redis_client.zrange("retry", 0, -1) == [report_members("B01")[0].encode()]
 
 
+def test_bulk_delete_keeps_each_jobs_outcome_in_order(
+    redis_client: Any, tmp_path: Path
+) -> None:
+    # More members than one pipelined round trip holds, one of them already gone.
+    for number in range(450):
+        zadd_raw(redis_client, "dead", b01_member(number), 1685610001.0 + number)
+    jobs = read_snapshot(redis_client).sets["dead"]
+    redis_client.zrem("dead", jobs[300].raw)
+
+    report = _actions(redis_client, tmp_path).delete(jobs, reason="clean up")
+
+    assert [o.jid for o in report.outcomes] == [job.jid for job in jobs]
+    assert [o.outcome for o in report.outcomes].count("deleted") == 449
+    assert report.outcomes[300].outcome == "already_gone"
+    assert redis_client.zcard("dead") == 0
+
+
 def test_writes_need_permission_and_a_reason(redis_client: Any, tmp_path: Path) -> None:
     zadd_raw(redis_client, "dead", b01_member(1), 1685610001.0)
     job = _by_jid(redis_client)["b01000000000000000000001"]
