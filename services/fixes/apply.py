@@ -227,6 +227,7 @@ def _write_related(conn: Any, preview: Preview, now: Any) -> None:
 def _journal(ctx: FixContext, preview: Preview, outcome: Outcome, comment: str) -> None:
     detail: dict[str, Any] = {
         "db_changes": [change.to_dict() for change in preview.db_changes],
+        "related_writes": [write.to_dict() for write in preview.related_writes],
         "redis_changes": [change.to_dict() for change in preview.redis_changes],
         "done": list(outcome.done),
         "left_to_do": list(outcome.left_to_do),

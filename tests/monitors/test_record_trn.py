@@ -119,6 +119,17 @@ def test_records_the_trn_as_registers_job_would(
     [entry] = context.journal.read()
     assert entry.action == "fix:record_trn"
     assert entry.outcome == "applied"
+    assert entry.detail["related_writes"] == [
+        {
+            "table": "dqt_trn_requests",
+            "id": 1031,
+            "change": "dqt_trn_requests 1031 state: requested -> received",
+        }
+    ]
+    assert preview.to_dict()["related_writes"] == entry.detail["related_writes"]
+    assert "database: dqt_trn_requests 1031 state: requested -> received" in (
+        outcome.done
+    )
 
 
 def test_blocked_while_dqt_has_no_trn(context: FixContext) -> None:
