@@ -60,7 +60,11 @@ def parse_value(field: str, text: str, *, today: date) -> Any:
         value = squish(text)
         check_email(value)
         return value
-    day = parse_date(text)
+    try:
+        day = parse_date(text)
+    except ValueProblem as problem:
+        # Named by its field: the journal keeps no date typed for a date of birth.
+        raise ValueProblem(f"{field}: {problem}") from None
     if field == "date_of_birth":
         check_date_of_birth(day, today)
     return day

@@ -85,6 +85,20 @@ def test_bad_values_block_the_preview_with_a_reason(
     assert preview.db_changes == ()
 
 
+def test_a_mistyped_date_of_birth_stays_out_of_the_journal(engine, provider, ctx):
+    add_trainee(engine, 46)
+    preview = fixes.preview(
+        ctx, "edit_field", "46", {"field": "date_of_birth", "value": "31/02/1994"}
+    )
+
+    refused = fixes.apply(ctx, preview, "typo")
+
+    assert refused.status == "refused"
+    assert preview.blocked is not None
+    assert preview.blocked.startswith("date_of_birth: ")
+    assert "31/02/1994" not in ctx.journal.path.read_text()
+
+
 def test_fields_outside_the_list_and_unknown_trainees_are_input_errors(
     engine, provider, ctx
 ):
