@@ -179,10 +179,11 @@ CASES: dict[str, PlaybookCase] = {
             "update_missing_trn",
             "Update without a TRN",
             "Dqt::TraineeUpdate::TraineeUpdateMissingTrn",
-            "Register tried to update DQT before it had a TRN. If the trainee is "
-            "not on DQT, register them again and start polling; if they are on DQT "
-            "but the TRN never arrived, only start polling again.",
-            ("reregister_for_trn", "restart_trn_polling"),
+            "Register tried to update DQT before it had a TRN. If DQT has issued "
+            "the TRN, record it; if the trainee is on DQT but the TRN never "
+            "arrived, start polling again; only if DQT does not have the trainee, "
+            "register them again (otherwise a duplicate person).",
+            ("record_trn", "restart_trn_polling", "reregister_for_trn"),
             dqt=True,
             retry_advised=False,
         ),

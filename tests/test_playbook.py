@@ -263,6 +263,7 @@ def test_every_case_has_words_and_known_fixes() -> None:
         "reverse_award",
         "change_route",
         "ordered_retry",
+        "record_trn",
     }
     for key, case in CASES.items():
         assert case.key == key

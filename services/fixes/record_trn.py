@@ -70,7 +70,9 @@ class RecordTrn(Fix):
             )
         dqt_trn, dqt_status, problem = (None, None, None)
         if not blocked and request is not None:
-            dqt_trn, dqt_status, problem = _ask_dqt(ctx, str(request["request_id"]))
+            dqt_trn, dqt_status, problem = ask_trn_request(
+                ctx, str(request["request_id"])
+            )
             blocked = problem
         if not blocked and not dqt_trn:
             blocked = f"DQT has no TRN for this request yet (status {dqt_status})"
@@ -110,7 +112,9 @@ def _state_problem(row: RowMapping) -> str | None:
     )
 
 
-def _ask_dqt(ctx: FixContext, request_id: str) -> tuple[str | None, str | None, Any]:
+def ask_trn_request(
+    ctx: FixContext, request_id: str
+) -> tuple[str | None, str | None, Any]:
     """(TRN or None, DQT's status, why DQT could not be asked or None)."""
     if not ctx.dqt_base_url:
         return None, None, "no DQT service is configured (DQT_API_URL)"

@@ -189,13 +189,64 @@ class RestartTrnPolling(Fix):
         )
 
 
+def already_on_dqt(
+    ctx: FixContext, row: RowMapping, request: RowMapping | None
+) -> tuple[tuple[str, ...], list[str]]:
+    """DQT calls made, and warnings when DQT already has the trainee.
+
+    Two questions: has DQT completed the trainee's TRN request (its GET), and
+    does DQT's find already hold a person matching the trainee? Either way a new
+    TRN request would make a duplicate person on DQT.
+    """
+    from services.fixes import dqt_view
+    from services.fixes.record_trn import DQT_CALL, ask_trn_request
+
+    calls: list[str] = []
+    warnings: list[str] = []
+    if request is not None:
+        calls.append(DQT_CALL)
+        trn, status, problem = ask_trn_request(ctx, str(request["request_id"]))
+        if problem:
+            warnings.append(f"DQT's TRN request could not be read: {problem}")
+        elif trn or status == "Completed":
+            warnings.append(
+                f"DQT has already completed TRN request {request['id']} "
+                f"(status {status}, TRN {trn or 'not given'}): DQT already has the "
+                "trainee, so registering again would create a duplicate; use "
+                "record_trn instead"
+            )
+
+    view = dqt_view.compare(ctx, row)
+    calls += view.calls
+    teacher = view.comparison.teacher if view.comparison else None
+    if view.found and teacher is not None:
+        warnings.append(
+            f"DQT's find already has this trainee (TRN {teacher.trn}): registering "
+            "again would create a duplicate person; use record_trn or "
+            "restart_trn_polling instead"
+        )
+    elif view.outcome == "several_found_by_search":
+        warnings.append(
+            f"{view.sentence}: DQT may already have the trainee; registering again "
+            "could create a duplicate, ask the DQT team first"
+        )
+    elif view.outcome not in ("no_trn_found_by_search", "found"):
+        warnings.append(
+            f"DQT could not be asked whether it already has the trainee: "
+            f"{view.sentence}"
+        )
+    return tuple(calls), warnings
+
+
 class ReregisterForTrn(Fix):
     name = "reregister_for_trn"
     title = "Register for a TRN again"
     description = (
         "Enqueue RegisterForTrnJob, then a RetrieveTrnJob with a timeout in the "
-        "future (the trainee is not on DQT)."
+        "future (the trainee is not on DQT). The preview asks DQT first whether "
+        "it already has the trainee (a duplicate otherwise)."
     )
+    needs_dqt = True
     params = (timeout_param(),)
 
     def preview(
@@ -205,6 +256,10 @@ class ReregisterForTrn(Fix):
         row, request, timeout = read.row, read.request, read.timeout
         warnings = _polling_warnings(ctx, row, request)
         changes: tuple[RedisChange, ...] = ()
+        calls: tuple[str, ...] = ()
+        if not read.blocked:
+            calls, duplicate = already_on_dqt(ctx, row, request)
+            warnings = duplicate + warnings
         if not read.blocked and timeout is not None:
             changes = (_register_change(row),)
             if request is not None:
@@ -227,6 +282,7 @@ class ReregisterForTrn(Fix):
             self.name,
             summary=f"register trainee {row['id']} for a TRN again",
             redis_changes=changes,
+            dqt_calls=calls,
             warnings=warnings,
             blocked=read.blocked,
             next_steps=("check that the RegisterForTrnJob succeeds (not in dead)",),

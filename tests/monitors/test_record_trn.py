@@ -29,7 +29,11 @@ def request_uuid(number: int) -> str:
 @pytest.fixture
 def dqt(make_simulator: Any) -> Any:
     issued = Teacher(
-        trn="3000031", first_name="Cy", last_name="Dee", date_of_birth=BIRTH
+        trn="3000031",
+        first_name="Cy",
+        last_name="Dee",
+        date_of_birth=BIRTH,
+        email_address="cy.dee@example.com",
     )
     waiting = Teacher(trn=None, first_name="Di", last_name="Eve", date_of_birth=BIRTH)
     return make_simulator(
@@ -164,3 +168,45 @@ def test_refused_when_writes_are_off(context: FixContext) -> None:
     outcome = fixes.apply(context, preview, comment="no writes")
     assert outcome.status == "refused"
     assert outcome.summary.startswith("writes are disabled")
+
+
+def test_reregister_says_dqt_already_has_the_trainee(
+    context: FixContext, engine: Any
+) -> None:
+    completed = fixes.preview(context, "reregister_for_trn", "31")
+    assert "GET /v2/trn-requests/{requestId}" in completed.dqt_calls
+    assert completed.warnings[0] == (
+        "DQT has already completed TRN request 1031 (status Completed, TRN "
+        "3000031): DQT already has the trainee, so registering again would create "
+        "a duplicate; use record_trn instead"
+    )
+
+    pending = fixes.preview(context, "reregister_for_trn", "32")
+    assert not any("duplicate" in warning for warning in pending.warnings)
+
+    # No TRN request, but DQT's find holds a person with the same name and birth.
+    add_trainee(
+        engine,
+        33,
+        first_names="Cy",
+        last_name="Dee",
+        date_of_birth=BIRTH,
+        email="cy.dee@example.com",
+    )
+    found = fixes.preview(context, "reregister_for_trn", "33")
+    assert found.warnings[0] == (
+        "DQT's find already has this trainee (TRN 3000031): registering again "
+        "would create a duplicate person; use record_trn or restart_trn_polling "
+        "instead"
+    )
+    assert any(call.startswith("GET /v2/teachers/find") for call in found.dqt_calls)
+
+
+def test_update_without_a_trn_offers_recording_the_trn_first() -> None:
+    from services.playbook import CASES
+
+    assert CASES["update_missing_trn"].fixes == (
+        "record_trn",
+        "restart_trn_polling",
+        "reregister_for_trn",
+    )
