@@ -59,7 +59,7 @@ OCTOBER_POLL_TIMEOUT_DAYS = 10
 
 # The fixes (services/fixes/) offered on each monitor, by registry name.
 PENDING_TRN_FIXES = ("record_trn", "restart_trn_polling", "reregister_for_trn")
-PENDING_AWARD_FIXES = ("award_on_register", "retry")
+PENDING_AWARD_FIXES = ("requeue_award", "award_on_register", "retry")
 
 JobStatus = Literal["queued", "scheduled", "retrying", "dead", "none"]
 

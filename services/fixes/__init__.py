@@ -29,6 +29,7 @@ from services.fixes.degree_ukprn_lookup import DegreeUkprnLookup
 from services.fixes.edit_field import EditField
 from services.fixes.ordered_retry import OrderedRetry
 from services.fixes.record_trn import RecordTrn
+from services.fixes.requeue_award import RequeueAward
 from services.fixes.reverse_award import ReverseAward
 from services.fixes.single_job import DeleteJob, RetryJob
 from services.fixes.trn_polling import ReregisterForTrn, RestartTrnPolling
@@ -52,6 +53,7 @@ FIXES: dict[str, Fix] = {
         ChangeRoute(),
         EditField(),
         RecordTrn(),
+        RequeueAward(),
     )
 }
 

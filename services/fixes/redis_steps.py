@@ -22,7 +22,7 @@ from services.sidekiq.actions import (
     JobActions,
 )
 from services.sidekiq.jobs import parse_member
-from services.sidekiq.resolve import TraineeSummary
+from services.sidekiq.resolve import TraineeSummary, find_trainee
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,13 @@ def _run(ctx: FixContext, change: RedisChange, reason: str) -> ActionReport:
     kind = ENQUEUE_KINDS.get(change.job_class)
     if kind is None or change.trainee_id is None:
         raise RedisStepError(f"cannot enqueue {change.job_class} from a fix")
+    if kind == "recommend_for_award":
+        # The award's checks (state, TRN) are made again on the row as it is now.
+        found = find_trainee(ctx.engine, str(change.trainee_id))
+        if found is None:
+            raise RedisStepError(f"trainee {change.trainee_id} is gone")
+        request = EnqueueRequest(kind=kind, trainee=found)
+        return actions.enqueue(request, reason=reason)
     trainee = TraineeSummary(
         id=change.trainee_id,
         slug=change.slug or "",

@@ -30,7 +30,14 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from services.journal import Journal, JournalEntry
-from services.playbook import REGISTER_JOB, RETRIEVE_TRN_JOB, UPDATE_JOB, classify
+from services.playbook import (
+    AWARD_JOB,
+    REGISTER_JOB,
+    RETRIEVE_TRN_JOB,
+    UPDATE_JOB,
+    classify,
+)
+from services.register.enums import TraineeState
 from services.sidekiq import wire
 from services.sidekiq.jobs import QUEUE_PREFIX, FailedJob
 from services.sidekiq.resolve import (
@@ -39,7 +46,7 @@ from services.sidekiq.resolve import (
     TraineeSummary,
     resolution_of,
 )
-from services.sidekiq.update_first import award_waits_for
+from services.sidekiq.update_first import award_waits_for, live_award_jobs
 from services.sidekiq.wire import GlobalIdRef, SidekiqMajor
 
 log = logging.getLogger(__name__)
@@ -143,7 +150,9 @@ class ActionReport:
         return ", ".join(parts) or "nothing to do"
 
 
-EnqueueKind = Literal["register_for_trn", "retrieve_trn", "update_trainee"]
+EnqueueKind = Literal[
+    "register_for_trn", "retrieve_trn", "update_trainee", "recommend_for_award"
+]
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,7 @@ _ENQUEUE_JOBS: dict[EnqueueKind, tuple[str, bool | int]] = {
     "register_for_trn": (REGISTER_JOB, 0),
     "retrieve_trn": (RETRIEVE_TRN_JOB, True),
     "update_trainee": (UPDATE_JOB, 0),
+    "recommend_for_award": (AWARD_JOB, True),
 }
 # The kind of enqueue that makes a job of this class.
 ENQUEUE_KINDS: dict[str, EnqueueKind] = {
@@ -439,6 +449,8 @@ class JobActions:
         """The new job's payload, as Rails' Sidekiq adapter writes it."""
         job_class, retry = _ENQUEUE_JOBS[request.kind]
         trainee = request.trainee
+        if request.kind == "recommend_for_award":
+            self._check_award_enqueue(trainee)
         arguments: list[Any]
         if request.kind == "retrieve_trn":
             if trainee.trn_request_id is None:
@@ -457,6 +469,28 @@ class JobActions:
         return wire.new_activejob_job(
             job_class, arguments, now=now, major=self.major, retry=retry
         )
+
+    def _check_award_enqueue(self, trainee: TraineeSummary) -> None:
+        """Refuse an award job DQT would refuse, or one that would run twice."""
+        problem = None
+        if trainee.state != TraineeState.recommended_for_award:
+            problem = (
+                f"trainee {trainee.id} is {trainee.state_label}, not recommended "
+                "for award"
+            )
+        elif not trainee.has_trn:
+            problem = f"trainee {trainee.id} has no TRN: DQT cannot award without one"
+        else:
+            live = live_award_jobs(self.redis, trainee.id)
+            if live:
+                jobs = ", ".join(job.describe() for job in live)
+                problem = (
+                    f"trainee {trainee.id} already has a {AWARD_JOB} on its way "
+                    f"({jobs})"
+                )
+        if problem is not None:
+            log.warning("enqueue %s refused: %s", AWARD_JOB, problem)
+            raise ActionRefused(problem)
 
     def _today(self) -> date:
         return datetime.fromtimestamp(self.clock(), UTC).date()
@@ -478,7 +512,13 @@ class JobActions:
     def enqueue(self, request: EnqueueRequest, *, reason: str | None) -> ActionReport:
         """LPUSH the new job and SADD its queue in one MULTI, as Sidekiq's client."""
         self._require_writes("jobs.enqueue", [], reason, trainee_id=request.trainee.id)
-        payload = self.build_job(request)
+        try:
+            payload = self.build_job(request)
+        except ActionRefused as refusal:
+            self._journal_refusal(
+                "jobs.enqueue", str(refusal), [], reason, request.trainee.id
+            )
+            raise
         queue = payload["queue"]
         started = time.perf_counter()
         pipe = self.redis.pipeline(transaction=True)
@@ -521,18 +561,29 @@ class JobActions:
         if problem is None:
             return
         log.warning("%s refused: %s", action, problem)
-        if self.journal is not None:
-            self.journal.append(
-                JournalEntry(
-                    operator=self.operator,
-                    action=action,
-                    outcome="refused",
-                    summary=f"{action} refused: {problem}",
-                    target=_target(jobs, trainee_id),
-                    comment=reason,
-                )
-            )
+        self._journal_refusal(action, problem, jobs, reason, trainee_id)
         raise ActionRefused(problem)
+
+    def _journal_refusal(
+        self,
+        action: str,
+        problem: str,
+        jobs: Sequence[FailedJob],
+        reason: str | None,
+        trainee_id: int | None,
+    ) -> None:
+        if self.journal is None:
+            return
+        self.journal.append(
+            JournalEntry(
+                operator=self.operator,
+                action=action,
+                outcome="refused",
+                summary=f"{action} refused: {problem}",
+                target=_target(jobs, trainee_id),
+                comment=reason,
+            )
+        )
 
     def _journal(
         self,

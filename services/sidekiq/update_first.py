@@ -1,4 +1,5 @@
 """Is a trainee's update job still on its way? (The award must wait for it.)
+Is an award job of the trainee already on its way? (Then none is enqueued.)
 
 Playbook: once DQT has awarded a trainee it refuses every update, so an award
 job must not run while the same trainee's Dqt::UpdateTraineeJob has failed
@@ -21,7 +22,7 @@ _FAILED_SETS = ("retry", "dead", "schedule")
 
 
 @dataclass(frozen=True)
-class PendingUpdate:
+class PendingJob:
     jid: str | None
     state: str  # "failed in dead", "failed in retry", "queued", "running"
 
@@ -40,24 +41,24 @@ def _is_update_of(job: FailedJob, trainee_id: str) -> bool:
     return job.job_class == UPDATE_JOB and _trainee_id(job) == trainee_id
 
 
-def pending_updates(redis: Any, trainee_id: str | int) -> list[PendingUpdate]:
+def pending_updates(redis: Any, trainee_id: str | int) -> list[PendingJob]:
     """The trainee's update jobs that have failed, wait in a queue, or run now."""
     wanted = str(trainee_id)
     pattern = f'*{wire.GLOBALID_APP}/Trainee/{wanted}"*'
-    found: list[PendingUpdate] = []
+    found: list[PendingJob] = []
     for name in _FAILED_SETS:
         for job in scan_sorted_set(redis, name, pattern):
             if _is_update_of(job, wanted) and has_failed(job):
-                found.append(PendingUpdate(job.jid, f"failed, in {name}"))
+                found.append(PendingJob(job.jid, f"failed, in {name}"))
     for queue in queue_names(redis):
         for job in read_queue(redis, queue):
             if _is_update_of(job, wanted):
-                found.append(PendingUpdate(job.jid, f"queued in {queue}"))
+                found.append(PendingJob(job.jid, f"queued in {queue}"))
     found += _running_updates(redis, wanted)
     return found
 
 
-def _running_updates(redis: Any, trainee_id: str) -> list[PendingUpdate]:
+def _running_updates(redis: Any, trainee_id: str) -> list[PendingJob]:
     # A busy worker keeps `{"payload": <job JSON>, ...}` in `<identity>:work`.
     needle = f'{wire.GLOBALID_APP}/Trainee/{trainee_id}"'.encode()
     running = []
@@ -66,7 +67,7 @@ def _running_updates(redis: Any, trainee_id: str) -> list[PendingUpdate]:
         for value in redis.hvals(key):
             text = _bytes(value)
             if UPDATE_JOB.encode() in text and needle in text:
-                running.append(PendingUpdate(_jid_in(text), "running now"))
+                running.append(PendingJob(_jid_in(text), "running now"))
     return running
 
 
@@ -100,3 +101,26 @@ def award_waits_for(redis: Any, job: FailedJob) -> str | None:
         "re-run the update first with the ordered retry (fix ordered_retry), or "
         "retry with force to send the award anyway"
     )
+
+
+def live_award_jobs(redis: Any, trainee_id: str | int) -> list[PendingJob]:
+    """The trainee's award jobs that will run by themselves: queued, scheduled,
+    waiting in retry, or running now (a dead one will not)."""
+    wanted = str(trainee_id)
+    pattern = f'*{wire.GLOBALID_APP}/Trainee/{wanted}"*'
+    found: list[PendingJob] = []
+    for name in ("retry", "schedule"):
+        for job in scan_sorted_set(redis, name, pattern):
+            if job.job_class == AWARD_JOB and _trainee_id(job) == wanted:
+                found.append(PendingJob(job.jid, f"in {name}"))
+    for queue in queue_names(redis):
+        for job in read_queue(redis, queue):
+            if job.job_class == AWARD_JOB and _trainee_id(job) == wanted:
+                found.append(PendingJob(job.jid, f"queued in {queue}"))
+    needle = f'{wire.GLOBALID_APP}/Trainee/{wanted}"'.encode()
+    for identity in redis.smembers("processes"):
+        for value in redis.hvals(_bytes(identity) + b":work"):
+            text = _bytes(value)
+            if AWARD_JOB.encode() in text and needle in text:
+                found.append(PendingJob(_jid_in(text), "running now"))
+    return found

@@ -287,3 +287,70 @@ def test_refused_trn_request_job_is_deleted_only_with_what_dqt_said(
     assert any(said in warning for warning in allowed.warnings)
     assert fixes.apply(ctx, allowed, said).status == "applied"
     assert redis_client.zscore("dead", member) is None
+
+
+def _queued_jobs(redis_client):
+    return [json.loads(item) for item in redis_client.lrange("queue:dqt", 0, -1)]
+
+
+def test_requeue_award_enqueues_the_award_job_for_a_lost_award(
+    engine, provider, redis_client, dqt_ctx
+):
+    _recommended(engine, trainee_id=810)
+    ctx = dqt_ctx(teacher())
+
+    preview = fixes.preview(ctx, "requeue_award", "810")
+    assert preview.blocked is None, preview.blocked
+    assert [c.description for c in preview.redis_changes] == [
+        f"enqueue {AWARD} for trainee 810"
+    ]
+    assert preview.redis_changes[0].manual_command.startswith(
+        "triage jobs enqueue recommend-for-award "
+    )
+    assert fixes.apply(ctx, preview, "award job was lost").status == "applied"
+
+    (job,) = _queued_jobs(redis_client)
+    assert job["wrapped"] == AWARD
+    assert job["retry"] is True
+    assert job["args"][0]["arguments"] == [trainee_gid(810)]
+
+    # Now one is on its way: a second is refused.
+    again = fixes.preview(ctx, "requeue_award", "810")
+    assert again.blocked == (
+        f"trainee 810 already has a {AWARD} on its way ({job['jid']} (queued in dqt))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("columns", "why"),
+    [
+        ({"state": 2}, "trainee 811 is TRN received, not recommended for award"),
+        ({"trn": None}, "trainee 811 has no TRN: DQT cannot award without one"),
+    ],
+)
+def test_requeue_award_refuses_a_trainee_dqt_cannot_award(
+    engine, provider, redis_client, dqt_ctx, columns, why
+):
+    _recommended(engine, trainee_id=811, **columns)
+    preview = fixes.preview(dqt_ctx(teacher()), "requeue_award", "811")
+    assert preview.blocked == why
+    assert preview.redis_changes == ()
+
+
+def test_requeue_award_refuses_while_an_award_job_waits_in_retry_or_dqt_awarded(
+    engine, provider, redis_client, dqt_ctx
+):
+    _recommended(engine, trainee_id=812)
+    add_failed_job(
+        redis_client, AWARD, [trainee_gid(812)], jid="r" * 24, set_name="retry"
+    )
+    waiting = fixes.preview(dqt_ctx(teacher()), "requeue_award", "812")
+    assert waiting.blocked == (
+        f"trainee 812 already has a {AWARD} on its way ({'r' * 24} (in retry))"
+    )
+
+    redis_client.delete("retry")
+    awarded = dqt_ctx(teacher(qts_date=date(2023, 6, 5), result="Pass"))
+    preview = fixes.preview(awarded, "requeue_award", "812")
+    assert preview.blocked is not None
+    assert preview.blocked.startswith("DQT already shows QTS on 2023-06-05")

@@ -75,6 +75,10 @@ def _recommended(engine: Any, redis_client: Any) -> None:
     )
 
 
+def _award_job_lost(engine: Any, redis_client: Any) -> None:
+    add_trainee(engine, TRAINEE, **{**MATCHING_TRAINEE, "state": 3})
+
+
 def _dob_mismatch(engine: Any, redis_client: Any) -> None:
     add_trainee(
         engine, TRAINEE, **{**MATCHING_TRAINEE, "date_of_birth": date(1994, 7, 3)}
@@ -97,6 +101,7 @@ CASES = [
         teacher(qts_date=date(2023, 6, 5), result="Pass"),
     ),
     Case("align_date_of_birth", {"right": "dqt"}, _dob_mismatch, teacher()),
+    Case("requeue_award", {}, _award_job_lost, teacher()),
 ]
 
 

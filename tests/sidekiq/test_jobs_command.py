@@ -198,3 +198,31 @@ def test_enqueue_polling_job(triage: Any, redis_client: Any, engine: Any) -> Non
     )
     assert code == 1
     assert "no trainee 'nobody'" in err
+
+
+def test_enqueue_award_job(triage: Any, redis_client: Any, engine: Any) -> None:
+    add_provider(engine)
+    add_trainee(engine, 6, slug="AwardMe00000000000000000", trn="2000006", state=3)
+    add_trainee(engine, 7, slug="NotYet000000000000000000", trn="2000007", state=2)
+
+    code, _, err = triage(
+        "jobs", "enqueue", "recommend-for-award", "notyet000000000000000000",
+        "--reason", "x",
+    )  # fmt: skip
+    assert code == 1
+    assert "trainee 7 is TRN received, not recommended for award" in err
+
+    code, out, _ = triage(
+        "jobs", "enqueue", "recommend-for-award", "awardme00000000000000000",
+        "--reason", "award job lost", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    job = json.loads(redis_client.lindex("queue:dqt", 0))
+    assert (job["wrapped"], job["retry"]) == ("Dqt::RecommendForAwardJob", True)
+
+    code, _, err = triage(
+        "jobs", "enqueue", "recommend-for-award", "awardme00000000000000000",
+        "--reason", "again",
+    )  # fmt: skip
+    assert code == 1
+    assert "already has a Dqt::RecommendForAwardJob on its way" in err

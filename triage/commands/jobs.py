@@ -8,6 +8,7 @@ triage jobs delete JID... --reason TEXT [--preview]
 triage jobs enqueue register-for-trn SLUG --reason TEXT [--preview]
 triage jobs enqueue retrieve-trn SLUG --timeout YYYY-MM-DD --reason TEXT [--preview]
 triage jobs enqueue update-trainee SLUG --reason TEXT [--preview]
+triage jobs enqueue recommend-for-award SLUG --reason TEXT [--preview]
 
 Exit status: 0 done (or shown); 1 refused, nothing found, or some jobs skipped or
 already gone; 2 a usage, configuration or service error. The JSON forms are
@@ -32,6 +33,7 @@ _ENQUEUE_KINDS = {
     "register-for-trn": "register_for_trn",
     "retrieve-trn": "retrieve_trn",
     "update-trainee": "update_trainee",
+    "recommend-for-award": "recommend_for_award",
 }
 
 
