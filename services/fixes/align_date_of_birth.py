@@ -9,7 +9,9 @@ right (`right=register` or `right=dqt`):
   the DQT team, and the job is retried once DQT has corrected its record.
 
 When DQT cannot be read (the look-up itself may fail on the mismatch), DQT's
-value can be given as `dqt_date_of_birth`, as the DQT team reported it.
+value can be given as `dqt_date_of_birth`, as the DQT team reported it; with
+`right=register` the message for the DQT team is still written, saying that
+their value could not be read and why.
 """
 
 from __future__ import annotations
@@ -39,19 +41,34 @@ from services.fixes.values import ValueProblem, parse_date
 RIGHT_SIDES = ("register", "dqt")
 
 
-def dqt_team_message(slug: str, trn: str | None, register_dob: date) -> str:
+def dqt_team_message(
+    slug: str,
+    trn: str | None,
+    register_dob: date,
+    unreadable: str | None = None,
+) -> str:
+    """The message for the DQT team; `unreadable` says why DQT's value is unknown."""
+    trainee = f"trainee {slug}" + (f" (TRN {trn})" if trn else "")
+    if unreadable is None:
+        why = (
+            f"Updates for {trainee} fail with 404 10001 because DQT and Register "
+            "hold different dates of birth."
+        )
+    else:
+        why = (
+            f"Updates for {trainee} fail with 404 10001. We could not read the "
+            f"date of birth DQT holds: {unreadable}. The date of birth (or an "
+            "inactive TRN) may be the cause."
+        )
     return join_lines(
         [
             "Hello DQT team,",
             "",
-            f"Updates for trainee {slug}"
-            + (f" (TRN {trn})" if trn else "")
-            + " fail with 404 10001 because DQT and Register hold different dates "
-            "of birth. The provider confirms the date of birth is "
+            f"{why} The provider confirms the date of birth is "
             f"{register_dob:%d %B %Y} ({register_dob.isoformat()}).",
             "",
-            "Could you correct it on DQT's side? We will then send the trainee's "
-            "record again.",
+            "Could you check the record and correct it on DQT's side? We will then "
+            "send the trainee's record again.",
         ]
     )
 
@@ -92,14 +109,21 @@ class AlignDateOfBirth(Fix):
             except ValueProblem as bad_value:
                 blocked = blocked or f"dqt_date_of_birth: {bad_value}"
             warnings.append("DQT's date of birth as given, not read from DQT")
-        if theirs is None and not blocked:
+        # Register is right and DQT could not be read: the DQT team is told so.
+        unreadable = view.sentence if theirs is None and right == "register" else None
+        if theirs is None and not blocked and unreadable is None:
             blocked = (
                 f"DQT's date of birth is not known ({view.sentence}); ask the DQT "
                 "team and give it as dqt_date_of_birth=YYYY-MM-DD"
             )
-        warnings.insert(
-            0, f"date of birth: Register has {ours or 'none'}, DQT has {theirs or '?'}"
-        )
+        if unreadable is not None:
+            warnings.insert(0, f"DQT's date of birth could not be read: {unreadable}")
+        elif ours != theirs:
+            warnings.insert(
+                0,
+                f"date of birth: Register has {ours or 'none'}, "
+                f"DQT has {theirs or '?'}",
+            )
         if not blocked and ours == theirs:
             blocked = "Register and DQT hold the same date of birth: nothing to align"
 
@@ -119,7 +143,7 @@ class AlignDateOfBirth(Fix):
             else:
                 next_steps = ("retry the failed job (jid=... does it in one go)",)
         elif not blocked and ours is not None:
-            message = dqt_team_message(row["slug"], row["trn"], ours)
+            message = dqt_team_message(row["slug"], row["trn"], ours, unreadable)
             next_steps = (
                 "send the message to the DQT team",
                 "once DQT has corrected it, retry the failed job",

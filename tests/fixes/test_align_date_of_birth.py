@@ -86,6 +86,8 @@ def test_same_dates_have_nothing_to_align(engine, provider, make_ctx, make_simul
     assert preview.blocked == (
         "Register and DQT hold the same date of birth: nothing to align"
     )
+    # No "differs" warning for two equal dates.
+    assert not any(w.startswith("date of birth:") for w in preview.warnings)
 
 
 def test_without_dqt_the_operator_gives_dqts_value(engine, provider, ctx):
@@ -104,3 +106,27 @@ def test_without_dqt_the_operator_gives_dqts_value(engine, provider, ctx):
     assert [(c.old, c.new) for c in given.db_changes] == [
         (date(1994, 7, 3), date(1994, 3, 7))
     ]
+
+
+def test_register_right_with_dqt_unreadable_still_writes_the_message(
+    engine, provider, make_ctx, make_simulator
+):
+    # DQT has no active teacher with this TRN (inactive or merged).
+    add_trainee(engine, 104, **{**MATCHING_TRAINEE, "trn": "2000026"})
+    simulator = make_simulator(state(teacher()))
+    ctx = make_ctx(dqt_base_url=simulator.url, dqt_api_key=API_KEY)
+
+    preview = fixes.preview(ctx, "align_date_of_birth", "104", {"right": "register"})
+
+    assert preview.blocked is None
+    assert preview.read_only
+    assert preview.warnings[0].startswith(
+        "DQT's date of birth could not be read: DQT has no active teacher with "
+        "TRN 2000026"
+    )
+    assert preview.message is not None
+    assert "We could not read the date of birth DQT holds: DQT has no active " in (
+        preview.message
+    )
+    assert "07 March 1994 (1994-03-07)" in preview.message
+    assert "TRN 2000026" in preview.message
