@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from services.fixes import dqt_view
 from services.fixes.base import Fix, FixContext, ParamSpec, Preview
 from services.fixes.common import (
     changes_between,
@@ -70,10 +71,26 @@ class ReverseAward(Fix):
             "recommended_for_award_at": None,
             "awarded_at": None,
         }
-        warnings = [
-            "this changes Register only: ask the DQT team to remove the "
-            f"{enums.award_type(row['training_route'])} award first",
-        ]
+        award = enums.award_type(row["training_route"])
+        calls: tuple[str, ...] = ()
+        dqt_award: bool | None = None  # None: DQT was not read
+        if not blocked and ctx.dqt_base_url:
+            view = dqt_view.compare(ctx, row)
+            calls = view.calls
+            if view.found:
+                dqt_award = view.award_date is not None
+        if dqt_award is None:
+            warnings = [
+                "this changes Register only: if DQT holds the "
+                f"{award} award, ask the DQT team to remove it first",
+            ]
+        elif dqt_award:
+            warnings = [
+                f"DQT shows {award} on {view.award_date}: this changes Register "
+                "only; ask the DQT team to remove the award first",
+            ]
+        else:
+            warnings = [f"DQT shows no {award} award: nothing to remove on DQT"]
         if clear_outcome:
             new_values["outcome_date"] = None
         elif row["outcome_date"] is not None:
@@ -87,7 +104,7 @@ class ReverseAward(Fix):
         redis_changes, notes = optional_update_job(
             values, row, int(TraineeState.trn_received)
         )
-        if redis_changes:
+        if redis_changes and dqt_award is not False:
             notes.append(
                 "DQT refuses the update while it still holds the award "
                 "(Teacher already has QTS/EYTS date)"
@@ -100,6 +117,7 @@ class ReverseAward(Fix):
             summary=f"reverse the award of trainee {row['id']}",
             db_changes=changes,
             redis_changes=redis_changes,
+            dqt_calls=calls,
             warnings=warnings + notes,
             blocked=blocked,
         )

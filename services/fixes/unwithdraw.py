@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from services.fixes import dqt_view
 from services.fixes.base import Fix, FixContext, Preview
 from services.fixes.common import (
     changes_between,
@@ -74,10 +75,17 @@ class Unwithdraw(Fix):
             new_values.update({column: None for column in WITHDRAWAL_COLUMNS})
             changes = changes_between(row, new_values)
 
-        warnings.append(
-            "if DQT already recorded the withdrawal (itt-outcome Withdrawn), ask "
-            "the DQT team to reverse it: an update job cannot"
-        )
+        calls: tuple[str, ...] = ()
+        if not blocked and ctx.dqt_base_url:
+            view = dqt_view.compare(ctx, row)
+            calls = view.calls
+            warnings += dqt_withdrawal_notes(view, new_state)
+        else:
+            warnings.append(
+                "if DQT already recorded the withdrawal (ITT result Withdrawn), the "
+                "update job asks DQT to un-withdraw it: DQT refuses un-withdrawing "
+                "to deferred (10026)"
+            )
         redis_changes, notes = optional_update_job(values, row, new_state)
 
         return trainee_preview(
@@ -87,6 +95,32 @@ class Unwithdraw(Fix):
             summary=f"undo the withdrawal of trainee {row['id']}",
             db_changes=changes,
             redis_changes=redis_changes,
+            dqt_calls=calls,
             warnings=warnings + notes,
             blocked=blocked,
         )
+
+
+def dqt_withdrawal_notes(view: dqt_view.DqtView, new_state: int | None) -> list[str]:
+    """What DQT's ITT result means for undoing the withdrawal there too."""
+    if not view.found or view.comparison is None:
+        return [
+            f"DQT could not be read ({view.sentence}): if DQT recorded the "
+            "withdrawal, the update job asks DQT to un-withdraw it"
+        ]
+    field = view.comparison.by_name("itt.result")
+    result = (field.dqt if field else None) or "no result"
+    if not result.startswith("Withdrawn"):
+        return [f"DQT shows the ITT result {result}: DQT has no withdrawal to undo"]
+    notes = [
+        "DQT shows the ITT result Withdrawn: the update job (enqueue_update=yes) "
+        "asks DQT to un-withdraw it; DQT refuses un-withdrawing to deferred "
+        "(10026), an assessment-only route without UnderAssessment (10024) and "
+        "UnderAssessment on another route (10025)"
+    ]
+    if new_state == TraineeState.deferred:
+        notes.append(
+            "the state restored is deferred: DQT will refuse the un-withdrawal "
+            "(10026); ask the DQT team to reverse the withdrawal"
+        )
+    return notes
