@@ -268,7 +268,7 @@ class JobActions:
             claims.append(
                 _Claim(
                     job,
-                    resolution.trainee_id,
+                    _trainee_id_of(job, resolutions),
                     job.queue or DEFAULT_QUEUE,
                     self._pushed_payload(job, now),
                 )
@@ -405,8 +405,18 @@ class JobActions:
             )
         return ActionPreview("delete", tuple(steps), tuple(skipped))
 
-    def delete(self, jobs: Sequence[FailedJob], *, reason: str | None) -> ActionReport:
-        """ZREM of each exact member: "deleted" or "already gone"."""
+    def delete(
+        self,
+        jobs: Sequence[FailedJob],
+        *,
+        reason: str | None,
+        resolutions: Mapping[GlobalIdRef, Resolution] | None = None,
+    ) -> ActionReport:
+        """ZREM of each exact member: "deleted" or "already gone".
+
+        Each outcome names the job's trainee (from `resolutions`, or the job's
+        own `Trainee/<id>` argument) so that the journal says whose job it was.
+        """
         snapshot = list(_unique(jobs))
         self._require_writes("jobs.delete", snapshot, reason)
         removed = self._remove_all([job for job in snapshot if job.in_sorted_set])
@@ -419,8 +429,8 @@ class JobActions:
                 continue
             count, took = removed[(job.where, job.raw)]
             outcome: Outcome = "deleted" if count == 1 else "already_gone"
-            trainee = job.target.id if job.target else None
-            outcomes.append(JobOutcome(job.jid, None, outcome, f"from {job.where}"))
+            trainee = _trainee_id_of(job, resolutions)
+            outcomes.append(JobOutcome(job.jid, trainee, outcome, f"from {job.where}"))
             _log_action("delete", job, trainee, outcome, took)
         report = ActionReport("delete", tuple(outcomes))
         self._journal("jobs.delete", report, reason)
@@ -601,7 +611,8 @@ class JobActions:
         )
         outcome = "applied" if done == len(report.outcomes) else "partial"
         if done == 0:
-            outcome = "failed" if report.outcomes else "applied"
+            # No job to act on is not a change applied: journalled as refused.
+            outcome = "failed" if report.outcomes else "refused"
         trainee_ids = sorted(
             {o.trainee_id for o in report.outcomes if o.trainee_id is not None}
         )
@@ -644,6 +655,19 @@ def _unique(jobs: Sequence[FailedJob]) -> list[FailedJob]:
     return unique
 
 
+def _trainee_id_of(
+    job: FailedJob, resolutions: Mapping[GlobalIdRef, Resolution] | None
+) -> int | None:
+    """The trainee a job is about: resolved, or its own `Trainee/<id>` argument."""
+    resolved = _resolution(job, resolutions).trainee_id
+    if resolved is not None:
+        return resolved
+    target = job.target
+    if target is not None and target.model == "Trainee" and target.id.isdigit():
+        return int(target.id)
+    return None
+
+
 def _resolution(
     job: FailedJob, resolutions: Mapping[GlobalIdRef, Resolution] | None
 ) -> Resolution:
@@ -672,7 +696,12 @@ def _retry_skip(
 def _skipped(skip: Skip, resolution: Resolution) -> JobOutcome:
     label = _SKIP_LABELS[skip.reason]
     detail = skip.detail if skip.detail.startswith(label) else f"{label}: {skip.detail}"
-    return JobOutcome(skip.jid, resolution.trainee_id, "skipped", detail)
+    trainee_id = resolution.trainee_id
+    target = resolution.target
+    if trainee_id is None and target is not None and target.model == "Trainee":
+        # A missing trainee is still named by the job's own argument.
+        trainee_id = int(target.id) if target.id.isdigit() else None
+    return JobOutcome(skip.jid, trainee_id, "skipped", detail)
 
 
 def _retry_count_note(job: FailedJob) -> str:

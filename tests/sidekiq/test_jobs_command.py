@@ -226,3 +226,36 @@ def test_enqueue_award_job(triage: Any, redis_client: Any, engine: Any) -> None:
     )  # fmt: skip
     assert code == 1
     assert "already has a Dqt::RecommendForAwardJob on its way" in err
+
+
+def _journal(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "data" / "journal.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_journal_names_the_trainees_and_nothing_to_do_is_not_applied(
+    triage: Any, redis_client: Any, engine: Any, tmp_path: Path
+) -> None:
+    from tests.fixes.helpers import add_failed_job, trainee_gid
+
+    add_provider(engine)
+    add_trainee(engine, 8, slug="DelMe0000000000000000000")
+    update = "Dqt::UpdateTraineeJob"
+    add_failed_job(redis_client, update, [trainee_gid(8)], jid="d" * 24)
+    add_failed_job(redis_client, update, [trainee_gid(9)], jid="e" * 24)
+
+    code, _, _ = triage("jobs", "delete", "d" * 24, "--reason", "race, compared")
+    assert code == 0
+    code, _, _ = triage("jobs", "retry", "e" * 24, "--reason", "DQT was down")
+    code, _, _ = triage("jobs", "retry", "f" * 24, "--reason", "no such job")
+    assert code == 1
+
+    deleted, retried, nothing = _journal(tmp_path)
+    assert deleted["action"] == "jobs.delete"
+    assert deleted["target"]["trainee_ids"] == [8]
+    assert deleted["detail"]["outcomes"][0]["trainee_id"] == 8
+    # Trainee 9 does not exist: the job's own argument still names it.
+    assert retried["action"] == "jobs.retry"
+    assert retried["detail"]["outcomes"][0]["trainee_id"] == 9
+    assert nothing["outcome"] == "refused"
+    assert nothing["summary"] == "jobs.retry: nothing to do"

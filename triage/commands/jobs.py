@@ -382,7 +382,9 @@ def run_delete(args: argparse.Namespace, settings: Settings) -> int:
         if args.preview:
             return _print_preview(actions.preview_delete(jobs), missing, args.json)
         try:
-            report = actions.delete(jobs, reason=args.reason)
+            report = actions.delete(
+                jobs, reason=args.reason, resolutions=_resolutions(rows)
+            )
         except ActionRefused as refusal:
             print(f"triage jobs delete: refused: {refusal}", file=sys.stderr)
             return EXIT_NOT_DONE
