@@ -259,19 +259,20 @@ class DqtClient:
                 except httpx.TimeoutException:
                     self._log(method, template, "timeout", started, attempt)
                     if last:
-                        raise DqtUnavailable(
-                            method, template, self._timeout_reason(method)
+                        raise self._unavailable(
+                            method, template, self._timeout_reason(method), attempt
                         ) from None
                     await asyncio.sleep(self._backoff(attempt))
                     continue
                 except httpx.TransportError as error:
                     self._log(method, template, "unreachable", started, attempt)
                     if last:
-                        raise DqtUnavailable(
+                        raise self._unavailable(
                             method,
                             template,
                             f"could not connect to {self.base_url} "
                             f"({type(error).__name__})",
+                            attempt,
                         ) from None
                     await asyncio.sleep(self._backoff(attempt))
                     continue
@@ -286,6 +287,23 @@ class DqtClient:
             await asyncio.sleep(self._wait_before_retry(response, attempt))
 
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _unavailable(
+        self, method: str, template: str, reason: str, attempt: int
+    ) -> DqtUnavailable:
+        """The error for a DQT that did not answer, logged once as a warning.
+
+        The path is the template (no TRN) and the reason names only the base
+        URL, so the line holds no key, TRN or date of birth.
+        """
+        log.warning(
+            "DQT %s %s unavailable after %d attempt(s): %s",
+            method,
+            template,
+            attempt + 1,
+            reason,
+        )
+        return DqtUnavailable(method, template, reason)
 
     def _timeout_reason(self, method: str) -> str:
         reason = f"no answer within {self.timeout:g}s"

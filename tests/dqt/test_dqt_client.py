@@ -118,6 +118,30 @@ async def test_unreachable_server() -> None:
     assert f"could not connect to http://127.0.0.1:{port}" in str(error.value)
 
 
+async def test_unreachable_server_is_logged_once_without_secrets(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="dqt.client")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    async with DqtClient(f"http://127.0.0.1:{port}", API_KEY, get_retries=1) as dqt:
+        with pytest.raises(DqtUnavailable):
+            await dqt.get_teacher("1000001", BORN)
+
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "dqt.client" and r.levelno == logging.WARNING
+    ]
+    assert warnings == [
+        "DQT GET /v2/teachers/{trn} unavailable after 2 attempt(s): could not "
+        f"connect to http://127.0.0.1:{port} (ConnectError)"
+    ]
+    assert API_KEY not in warnings[0] and "1000001" not in warnings[0]
+
+
 async def test_429_is_retried_after_retry_after(
     make_simulator: Any, state: Any
 ) -> None:
