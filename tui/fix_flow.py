@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.failures import explain
 from tui.screens.choose import ChooseScreen
-from tui.screens.confirm import ChangeSummary, ConfirmScreen
+from tui.screens.confirm import EDIT_PARAMETERS, ChangeSummary, ConfirmScreen
 from tui.screens.fix_params import FixParamsScreen
 from tui.screens.text_modal import TextModal
 
@@ -114,24 +114,35 @@ class FixFlow:
             self.app.notify(f"No fix called {name}.", title="Fixes", severity="error")
             return
         params = dict(preset or {})
-        if any(spec.name not in params for spec in fix.params):
-            fields = [
-                (
-                    spec.name,
-                    spec.help,
-                    params.get(spec.name, spec.default or ""),
-                    spec.required,
-                )
-                for spec in fix.params
-            ]
-            self.app.push_screen(
-                FixParamsScreen(fix.title or name, fields),
-                lambda values: (
-                    self._preview(fix, target, values) if values is not None else None
-                ),
-            )
+        # Parameters with a default are not asked for: the confirmation shows what
+        # they do and ctrl+e there changes them.
+        missing = [
+            spec
+            for spec in fix.params
+            if spec.name not in params and (spec.required or spec.default is None)
+        ]
+        if missing:
+            self.ask_params(fix, target, params)
             return
         self._preview(fix, target, params)
+
+    def ask_params(self, fix: Any, target: str, params: dict[str, str]) -> None:
+        """The fix's parameters in a form, prefilled with what is known."""
+        fields = [
+            (
+                spec.name,
+                spec.help,
+                params.get(spec.name, spec.default or ""),
+                spec.required,
+            )
+            for spec in fix.params
+        ]
+        self.app.push_screen(
+            FixParamsScreen(fix.title or fix.name, fields),
+            lambda values: (
+                self._preview(fix, target, values) if values is not None else None
+            ),
+        )
 
     # --- preview ---------------------------------------------------------------------
 
@@ -172,11 +183,21 @@ class FixFlow:
         if preview.read_only:
             self._show_read_only(title, preview)
             return
+        target = str(preview.trainee_id) if preview.trainee_id is not None else ""
+
+        def answered(comment: str | None) -> None:
+            if comment == EDIT_PARAMETERS:
+                self.ask_params(fix, target, preview.param_dict)
+            elif comment:
+                self._apply(preview, comment)
+
         self.app.push_screen(
             ConfirmScreen(
-                summary_of(preview, title), writes_enabled=self.app.writes_enabled
+                summary_of(preview, title),
+                writes_enabled=self.app.writes_enabled,
+                editable=bool(fix.params),
             ),
-            lambda comment: self._apply(preview, comment) if comment else None,
+            answered,
         )
 
     def _show_read_only(self, title: str, preview: Preview) -> None:

@@ -195,9 +195,16 @@ def make_snapshot_app(
         connections.close()
 
 
-async def settle(pilot: Any, rounds: int = 3) -> None:
-    """Wait for every worker (and the workers they start) and the redraws."""
-    for _ in range(rounds):
+async def settle(pilot: Any, quiet_rounds: int = 2, most: int = 40) -> None:
+    """Wait for every worker, for the workers their results start (a trainee's
+    DQT comparison starts once its record is read), and for the redraws: done
+    when no worker has run for `quiet_rounds` rounds in a row."""
+    quiet = 0
+    for _ in range(most):
         await pilot.pause()
+        busy = any(worker.is_running for worker in pilot.app.workers)
         await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+        await pilot.pause()
+        quiet = 0 if busy else quiet + 1
+        if quiet >= quiet_rounds:
+            return

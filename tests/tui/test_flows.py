@@ -70,6 +70,8 @@ async def test_search_to_trainee_to_register_dqt_differences(make_app: Any) -> N
         table = app.screen.query_one("#compare", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         by_field = {str(row[0]): row for row in rows}
+        headline = _static_text(app, "#compare-headline")
+        assert "date of birth" in by_field, headline
         dob = by_field["date of birth"]
         assert str(dob[3]) == "✗"
         assert str(dob[1]) != str(dob[2])
@@ -101,10 +103,8 @@ async def test_failed_award_job_fixed_by_award_on_register(
 
         await pilot.press("f")  # the fixes on offer: award on Register's side first
         await settle(pilot)
-        await pilot.press("enter")  # choose it
-        await settle(pilot)
-        await pilot.press("enter")  # its one parameter: delete the award job = yes
-        await settle(pilot)
+        await pilot.press("enter")  # choose it: its parameter has a default (delete
+        await settle(pilot)  # the award job = yes), so the confirmation comes next
 
         from tui.screens.confirm import ConfirmScreen
 
@@ -435,3 +435,28 @@ async def test_no_color_is_respected(make_app: Any, monkeypatch: Any) -> None:
         await settle(pilot)
         assert app.no_color
         assert app.animation_level == "none"
+
+
+async def test_parameters_with_defaults_can_be_changed_from_the_confirmation(
+    make_app: Any,
+) -> None:
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.fix_params import FixParamsScreen
+
+    trainee = _playbook("dqt_500_on_update")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await _type(pilot, trainee.name.split()[-1])
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        jid = app.screen_stack[-2].current_row().job.jid
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FixParamsScreen)
+        values = {name: default for name, _help, default, _req in form.params}
+        assert values["jid"] == jid
+        assert values["force"] == "no"

@@ -32,8 +32,13 @@ class ChangeSummary:
     blocked: str | None = None
 
 
+# Returned instead of a comment when the operator asks to change the parameters.
+EDIT_PARAMETERS = "\x00edit-parameters"
+
+
 class ConfirmScreen(ModalScreen[str | None]):
-    """Returns the audit comment when confirmed, None when cancelled."""
+    """Returns the audit comment when confirmed, None when cancelled, or
+    `EDIT_PARAMETERS` when the fix's parameters are to be changed first."""
 
     BINDINGS = [
         Binding(
@@ -44,6 +49,13 @@ class ConfirmScreen(ModalScreen[str | None]):
             tooltip="Apply the change with the audit comment",
         ),
         Binding(
+            "ctrl+e",
+            "edit_parameters",
+            "Parameters",
+            id="confirm.parameters",
+            tooltip="Change the fix's parameters and preview again",
+        ),
+        Binding(
             "n,escape",
             "cancel",
             "No",
@@ -52,10 +64,13 @@ class ConfirmScreen(ModalScreen[str | None]):
         ),
     ]
 
-    def __init__(self, summary: ChangeSummary, *, writes_enabled: bool) -> None:
+    def __init__(
+        self, summary: ChangeSummary, *, writes_enabled: bool, editable: bool = False
+    ) -> None:
         super().__init__()
         self.summary = summary
         self.writes_enabled = writes_enabled
+        self.editable = editable
 
     @property
     def can_apply(self) -> bool:
@@ -89,17 +104,19 @@ class ConfirmScreen(ModalScreen[str | None]):
         self.query_one("#confirm-no", Button).focus()
 
     def _changes_text(self) -> Text:
+        # What stops or qualifies the change comes first: a long list of changes
+        # scrolls, and these must not be below the fold.
         text = Text()
-        for heading, lines in self.summary.sections:
-            text.append(f"{heading}\n", style="bold underline")
-            for line in lines or ["nothing"]:
-                text.append(f"  {line}\n")
-        for warning in self.summary.warnings:
-            text.append(f"! {warning}\n", style="bold yellow")
         if self.summary.blocked:
             text.append(
                 f"Cannot be applied: {self.summary.blocked}\n", style="bold red"
             )
+        for warning in self.summary.warnings:
+            text.append(f"! {warning}\n", style="bold yellow")
+        for heading, lines in self.summary.sections:
+            text.append(f"{heading}\n", style="bold underline")
+            for line in lines or ["nothing"]:
+                text.append(f"  {line}\n")
         text.rstrip()
         return text
 
@@ -110,7 +127,8 @@ class ConfirmScreen(ModalScreen[str | None]):
             return Text("Read-only: this is a preview. Press n or escape to go back.")
         if self.summary.blocked:
             return Text("Nothing can be applied. Press n or escape to go back.")
-        return Text("Type an audit comment, enter, then y to apply; n or escape: no.")
+        edit = " · ctrl+e parameters" if self.editable else ""
+        return Text(f"Comment, enter, y applies{edit} · n/escape: no")
 
     # --- answers ---------------------------------------------------------------------
 
@@ -126,6 +144,14 @@ class ConfirmScreen(ModalScreen[str | None]):
             comment_input.focus()
             return
         self.dismiss(comment)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit_parameters":
+            return self.editable
+        return True
+
+    def action_edit_parameters(self) -> None:
+        self.dismiss(EDIT_PARAMETERS)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from services.playbook import ORDERED_RETRY
 from tui.export_flow import export_failed_jobs
 from tui.failures import explain
 from tui.fix_flow import FixFlow, delete_orphan_job
@@ -400,6 +401,17 @@ class FailedJobsScreen(TriageScreen):
                 title="Not retried",
                 severity="warning",
             )
+            return
+        if row.classification.case.fixes[:1] == (ORDERED_RETRY,):
+            # The award must wait for the update: the retry alone is refused by
+            # the fix, so the ordered retry is offered on the job itself.
+            self.notify(
+                "This trainee's update job has failed too: retrying the award "
+                "alone is refused. Re-run the update, then the award.",
+                title="Retry refused",
+                severity="warning",
+            )
+            self.action_fix()
             return
         self.fixes.start("retry", *self._plan("retry", row))
 

@@ -114,7 +114,9 @@ def build(
     now: datetime,
     read_at: datetime,
 ) -> FailedJobsData:
-    classifications = [playbook.classify(job) for job in jobs]
+    # Classified together: an award job whose trainee's update job also failed
+    # offers the ordered retry first (the playbook's rule about a trainee's jobs).
+    classifications = playbook.classify_among(jobs)
     per_trainee = Counter(
         label.trainee_id for label in labels if label.trainee_id is not None
     )

@@ -202,8 +202,7 @@ def load_trainee_jobs(
             mine = list(group.jobs)
             break
     rows = []
-    for job in mine:
-        found = playbook.classify(job)
+    for job, found in zip(mine, playbook.classify_among(mine), strict=True):
         moment = job.last_failure_at or job.score_time or job.enqueued_at
         rows.append(
             TraineeJob(
