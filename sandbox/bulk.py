@@ -201,7 +201,10 @@ def _lines(
                     if state is not draft
                     else null,
                     f"{calendar.day(decided - 1)} {clock}" if done else null,
-                    f"{outcome} 00:00:00" if state is awarded_state else null,
+                    # Awarded the day after the recommendation, never before it.
+                    f"{calendar.day(decided - 2)} 00:00:00"
+                    if state is awarded_state
+                    else null,
                     outcome,
                     f"{calendar.day(submitted - 120)} {clock}"
                     if state is withdrawn_state

@@ -152,7 +152,10 @@ def _qts_registration(spec: TraineeSpec, result: str) -> QtsRegistration:
 
 
 def _award_date(spec: TraineeSpec, moments: Timeline, today: date) -> date:
-    # DQT's QTS date is the assessment date Register sent: the outcome date.
+    # An award Register recorded is DQT's QTS date, on the day it came back;
+    # otherwise DQT's date is the assessment date Register sent.
+    if moments.awarded is not None:
+        return moments.awarded.date()
     return moments.outcome_date or (today - timedelta(days=30))
 
 

@@ -145,17 +145,20 @@ def generated_member(
     payload["error_class"] = error_class
     payload["failed_at"] = wire.encode_time(failed_at, major)
     payload["retry_count"] = job.retry_count
+    # `failed_at` is the first failure and `retried_at` the latest, as Sidekiq
+    # keeps them: the latest is never earlier than the first.
+    last_failure = failed_at
     if job.retry_count:
-        payload["retried_at"] = wire.encode_time(
-            failed_at - timedelta(seconds=30), major
-        )
+        last_failure = failed_at + timedelta(seconds=30)
+        payload["retried_at"] = wire.encode_time(last_failure, major)
 
     if job.set_name == "retry":
         # Sidekiq's backoff: (count ** 4) + 15 seconds, plus jitter left out here.
         next_run = now + timedelta(seconds=job.retry_count**4 + 15, hours=1)
         score = next_run.timestamp()
     else:
-        score = failed_at.timestamp()
+        # A dead job's score is when it died: its latest failure.
+        score = last_failure.timestamp()
     return Member(job.set_name, repr(float(score)), wire.dumps(payload).encode("utf-8"))
 
 

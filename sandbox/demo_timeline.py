@@ -88,10 +88,9 @@ def timeline(spec: TraineeSpec, today: date) -> Timeline:
         recommended = at(0.4)
         outcome = (recommended - timedelta(days=1)).date()
     if spec.state == S.awarded:
-        # Register stores DQT's QTS date (the outcome date) as `awarded_at`,
-        # so it reads earlier than the moment the award was recorded.
-        assert outcome is not None
-        awarded = datetime.combine(outcome, time(0, 0), tzinfo=UTC)
+        # The award comes back after the recommendation: `awarded_at` is never
+        # earlier than `recommended_for_award_at` (DQT's QTS date is its day).
+        awarded = at(0.5)
     discarded = at(0.9) if spec.discarded else None
     return Timeline(
         created,

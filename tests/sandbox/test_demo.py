@@ -284,3 +284,25 @@ def test_generated_members_use_float_seconds_before_sidekiq_8(
     assert all(isinstance(p["failed_at"], float) for p in failed)
     assert all(isinstance(p["created_at"], float) for p in generated)
     assert all(p["class"] == wire.RAILS_WRAPPER for p in generated)
+
+
+def test_demo_moments_keep_their_order(engine: Any, redis_client: Any) -> None:
+    seed_demo(engine, redis_client, today=FIXED_DAY)
+
+    with engine.connect() as connection:
+        award_before_recommendation = connection.execute(
+            text(
+                "SELECT count(*) FROM trainees"
+                " WHERE awarded_at < recommended_for_award_at"
+            )
+        ).scalar()
+        awarded = connection.execute(
+            text("SELECT count(*) FROM trainees WHERE awarded_at IS NOT NULL")
+        ).scalar()
+    assert awarded > 0
+    assert award_before_recommendation == 0
+
+    retried = [p for _key, p in _jobs(redis_client) if "retried_at" in p]
+    assert retried
+    for payload in retried:
+        assert payload["retried_at"] >= payload["failed_at"], payload["jid"]

@@ -157,3 +157,18 @@ def test_bulk_failed_jobs_for_sidekiq_8(redis_client: Any) -> None:
     assert payload["class"] == wire.SIDEKIQ8_WRAPPER
     assert isinstance(payload["failed_at"], int)
     assert bulk.seed_bulk_failed_jobs(redis_client, 0) == 0
+
+
+def test_bulk_awards_come_after_the_recommendation(engine: Any) -> None:
+    bulk.seed_bulk_trainees(engine, 500, start_id=1_000)
+
+    with engine.connect() as connection:
+        awarded, early = connection.execute(
+            text(
+                "SELECT count(awarded_at),"
+                " count(*) FILTER (WHERE awarded_at < recommended_for_award_at)"
+                " FROM trainees"
+            )
+        ).one()
+    assert awarded > 0
+    assert early == 0
