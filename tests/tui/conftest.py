@@ -8,8 +8,6 @@ same test draws the same screen on every run.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,8 +19,9 @@ import pytest
 FIXED_NOW = datetime(2025, 3, 12, 9, 30, tzinfo=UTC)
 OPERATOR = "ada"
 
-# Snapshots show the data folder (About, Journal): one fixed path keeps them stable.
-SNAPSHOT_DATA_DIR = Path(tempfile.gettempdir()) / "register-triage-tui-snapshots"
+# About shows the data folder: its drawing uses this path, which nothing creates
+# (About writes nothing), so two test runs at once never share a folder.
+SHOWN_DATA_DIR = Path("/srv/register-triage-data")
 
 # Environment that would change what the app shows.
 _SETTING_ENV = (
@@ -147,11 +146,11 @@ def shared_demo(database_url: str, redis_url: str) -> Iterator[Demo]:
 
 
 @pytest.fixture
-def snapshot_data_dir() -> Iterator[Path]:
-    shutil.rmtree(SNAPSHOT_DATA_DIR, ignore_errors=True)
-    SNAPSHOT_DATA_DIR.mkdir(parents=True)
-    yield SNAPSHOT_DATA_DIR
-    shutil.rmtree(SNAPSHOT_DATA_DIR, ignore_errors=True)
+def snapshot_data_dir(tmp_path: Path) -> Path:
+    """A data folder of this test's own (journal, exports)."""
+    folder = tmp_path / "snapshot-data"
+    folder.mkdir()
+    return folder
 
 
 def _app_factory(demo: Demo, default_dir: Path, made: list[Any]) -> Callable[..., Any]:

@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from tests.tui.conftest import FIXED_NOW, OPERATOR, connections_for, settle
+from tests.tui.conftest import (
+    FIXED_NOW,
+    OPERATOR,
+    SHOWN_DATA_DIR,
+    connections_for,
+    settle,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 # Variants of a screen already drawn at both sizes (another tab, a filter, a mode)
@@ -263,7 +269,6 @@ def test_help(snap_compare: Any, make_snapshot_app: Any, size: tuple[int, int]) 
 @pytest.mark.parametrize("size", SIZES)
 def test_about_read_only_services_down(
     snap_compare: Any,
-    snapshot_data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     size: tuple[int, int],
 ) -> None:
@@ -283,7 +288,7 @@ def test_about_read_only_services_down(
         "redis://:hunter2@127.0.0.1:1/0",
         "http://127.0.0.1:1",
         "dqt-secret-key",
-        data_dir=snapshot_data_dir,
+        data_dir=SHOWN_DATA_DIR,
         writes=False,
         sandbox=False,
     )

@@ -109,10 +109,11 @@ class JournalScreen(TriageScreen):
     def _show(self, entries: list[Any], path: str) -> None:
         self.query_one("#journal-load", LoadState).ready()
         self.entries = entries
+        # The folder is on the About screen (F2); the list needs the room.
         status = (
-            f"{len(entries)} entries in {path}"
+            f"{len(entries)} entries, newest first (journal.jsonl in the data folder)"
             if entries
-            else (f"Nothing has been done with this product yet ({path}).")
+            else "Nothing has been done with this product yet."
         )
         self.query_one("#journal-status", Static).update(status)
         table = self.query_one("#journal", DataTable)
