@@ -188,6 +188,10 @@ class TraineeScreen(TriageScreen):
         jobs.add_column("Case", key="case", width=26)
         jobs.add_column("Age", key="age", width=5)
         jobs.add_column("Error", key="error")
+        # The fixes package is imported here, on the event loop, before the
+        # record and jobs workers start: two threads importing it at once can
+        # each see it half initialised.
+        registry()
         self.action_reload()
 
     # --- loading ---------------------------------------------------------------------
