@@ -85,6 +85,9 @@ class SandboxStatus:
     dqt_api_url: str | None
     seeded: bool
     seeded_at: str | None
+    postgres_pid: int | None = None
+    redis_pid: int | None = None
+    simulator_pid: int | None = None
 
     @property
     def running(self) -> bool:
@@ -331,13 +334,18 @@ def status(data_dir: Path) -> SandboxStatus:
     """What is running and whether the demo data are loaded; starts nothing."""
     data_dir = Path(data_dir).expanduser().resolve()
     state = _read_state(data_dir)
+    simulator_url = _simulator_url(data_dir, state)
+    simulator_pid = (state.get("simulator") or {}).get("pid")
     return SandboxStatus(
         data_dir=data_dir,
         database_url=servers.postgres_url(data_dir),
         redis_url=servers.redis_url(data_dir),
-        dqt_api_url=_simulator_url(data_dir, state),
+        dqt_api_url=simulator_url,
         seeded=bool(state.get("seeded")),
         seeded_at=state.get("seeded_at"),
+        postgres_pid=servers.postgres_pid(data_dir),
+        redis_pid=servers.redis_pid(data_dir),
+        simulator_pid=simulator_pid if simulator_url else None,
     )
 
 

@@ -90,6 +90,15 @@ def postgres_url(data_dir: Path) -> str | None:
     return info.get_uri()
 
 
+def postgres_pid(data_dir: Path) -> int | None:
+    """The running postmaster's process id, or None when it is not running."""
+    pgdata = postgres_dir(data_dir).resolve()
+    info = _postmaster_info(pgdata)
+    if not _postmaster_alive(info, pgdata):
+        return None
+    return int(info.pid)
+
+
 def postgres_running(data_dir: Path) -> bool:
     return postgres_url(data_dir) is not None
 
@@ -307,6 +316,11 @@ def redis_url(data_dir: Path) -> str | None:
     if url is None or not _redis_answers(url):
         return None
     return url
+
+
+def redis_pid(data_dir: Path) -> int | None:
+    """The sandbox redis-server's process id, or None when it is not running."""
+    return _redis_pid(data_dir)
 
 
 def redis_running(data_dir: Path) -> bool:

@@ -718,6 +718,40 @@ def export_to_file(
     return ExportResult(path, request.what, request.format, done, columns, seconds)
 
 
+def export_to_stream(
+    engine: Engine,
+    redis_client: redis.Redis,
+    request: ExportRequest,
+    out: IO[str],
+    *,
+    today: date,
+    progress: Progress | None = None,
+    dqt: DqtValues | None = None,
+) -> int:
+    """Write the export to an open text stream (stdout); the number of rows."""
+    started = time.perf_counter()
+    columns = columns_for(request)
+    total, rows = iter_export_rows(engine, redis_client, request, today=today, dqt=dqt)
+    if progress is not None:
+        progress(0, total)
+    writer = write_csv if request.format == "csv" else write_json
+    done = writer(rows, columns, out, progress, total)
+    out.flush()
+    if progress is not None:
+        progress(done, total)
+    log.info(
+        "exported %s (%s, %d rows, with_dqt=%s, date_of_birth=%s) to a stream "
+        "in %.2f s",
+        request.what,
+        request.format,
+        done,
+        request.with_dqt,
+        request.include_date_of_birth,
+        time.perf_counter() - started,
+    )
+    return done
+
+
 def export_to_text(
     engine: Engine,
     redis_client: redis.Redis,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -91,6 +92,10 @@ def test_env_starts_the_sandbox_with_the_demo_data(run_triage: RunTriage) -> Non
         assert status.returncode == 0
         assert "stopped" not in status.stdout
         assert values["DQT_API_URL"] in status.stdout
+        # Each server with its process id.
+        for name in ("PostgreSQL", "Redis", "DQT simulator"):
+            line = next(ln for ln in status.stdout.splitlines() if ln.startswith(name))
+            assert re.search(r"\(pid \d+\)$", line), line
 
         # A second `env` reuses everything.
         assert run_triage("sandbox", "env").stdout == result.stdout

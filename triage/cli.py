@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from triage.config import ConfigError, load_settings
+from triage.exits import EXIT_CONFIG, EXIT_UNREACHABLE, unreachable
 from triage.logs import configure_logging
+
+log = logging.getLogger(__name__)
 
 # Modules under triage/commands/ adding sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = (
@@ -24,7 +29,8 @@ COMMAND_MODULES = (
     "dqt_sim",
 )
 
-EXIT_CONFIG = 2
+# What a shell reports for a command ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a reader that went away (`| head`) ends it quietly."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # Nothing more can be written: point stdout at /dev/null so that the
+        # interpreter's own flush at exit does not complain a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
@@ -77,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        message = unreachable(error)
+        if message is None:
+            raise
+        log.warning("%s: %s", args.command, message)
+        print(f"triage: {message}", file=sys.stderr)
+        return EXIT_UNREACHABLE
 
 
 if __name__ == "__main__":

@@ -192,8 +192,8 @@ def test_watch_command_service_and_config_errors(
         REDIS_URL=redis_url,
         DQT_API_URL="http://127.0.0.1:9",
     )
-    assert down.returncode == 2
-    assert down.stderr.startswith("triage: service error:")
+    assert down.returncode == 3
+    assert down.stderr.startswith("triage: PostgreSQL unreachable:")
     assert len(down.stderr.strip().splitlines()) == 1
 
     bad = run_triage("watch", TRIAGE_PENDING_TRN_DAYS="soon")

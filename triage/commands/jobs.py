@@ -11,7 +11,8 @@ triage jobs enqueue update-trainee SLUG --reason TEXT [--preview]
 triage jobs enqueue recommend-for-award SLUG --reason TEXT [--preview]
 
 Exit status: 0 done (or shown); 1 refused, nothing found, or some jobs skipped or
-already gone; 2 a usage, configuration or service error. The JSON forms are
+already gone; 2 a usage, configuration or service error; 3 a service that cannot
+be reached. The JSON forms are
 documented in docs/jobs-json.md.
 """
 
@@ -28,6 +29,7 @@ from triage.config import Settings
 EXIT_OK = 0
 EXIT_NOT_DONE = 1
 EXIT_ERROR = 2
+EXIT_UNREACHABLE = 3
 
 _ENQUEUE_KINDS = {
     "register-for-trn": "register_for_trn",
@@ -118,15 +120,25 @@ def _load(connections: Any, *, include_queues: bool = False) -> Any:
 
 
 def _guard(handler: Any) -> Any:
-    """Service failures become one line on stderr and exit status 2."""
+    """Service failures become one line on stderr: exit status 3 when a service
+    cannot be reached, 2 for any other service error."""
 
     def run(args: argparse.Namespace, settings: Settings) -> int:
         import redis as redis_lib
         from sqlalchemy.exc import SQLAlchemyError
 
+        from sandbox.lifecycle import SandboxError
+        from triage.exits import unreachable
+
         try:
             return int(handler(args, settings))
-        except (redis_lib.RedisError, SQLAlchemyError, OSError) as error:
+        except BrokenPipeError:
+            raise  # stdout's reader went away: handled once in triage/cli.py
+        except (redis_lib.RedisError, SQLAlchemyError, OSError, SandboxError) as error:
+            message = unreachable(error)
+            if message is not None:
+                print(f"triage jobs: {message}", file=sys.stderr)
+                return EXIT_UNREACHABLE
             print(
                 f"triage jobs: service error: {type(error).__name__}: {error}",
                 file=sys.stderr,

@@ -1,14 +1,14 @@
 """`triage watch` and `triage export`: the monitors, headless.
 
 `triage watch [--json]` prints one line per condition that needs a person and exits
-1 when there is any, 0 when there is none, 2 when the configuration or a service is
-wrong: made for cron and monitoring checks. With `--json` each line is one JSON
-object (`kind`, `key`, `count`, `message`, `examples`).
+0 when there is none, 1 when there is any, 2 on a configuration error and 3 when a
+service cannot be reached: made for cron and monitoring checks. With `--json` each
+line is one JSON object (`kind`, `key`, `count`, `message`, `examples`).
 
 `triage export WHAT --format csv|json [--with-dqt] [--case CASE]
 [--include-date-of-birth] [--output PATH]` writes failed jobs, pending TRNs or
 pending awards to a file, with a progress bar on stderr when stderr is a terminal,
-and prints the file's path at the end.
+and prints the file's path at the end; `--output -` writes to stdout instead.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 EXIT_CLEAR = 0
 EXIT_NEEDS_A_PERSON = 1
 EXIT_ERROR = 2
+EXIT_UNREACHABLE = 3
 
 
 # The same choices as `services.export.WHATS` and `FORMATS` (a test keeps them
@@ -44,8 +45,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Check dead jobs by playbook case, timed-out TRN polling, trainees "
             "waiting past the thresholds and the dead set's limits. One line per "
-            "condition; exit 0 when none, 1 when any, 2 on configuration or "
-            "service errors."
+            "condition; exit 0 when none, 1 when any, 2 on a configuration "
+            "error, 3 when a service cannot be reached."
         ),
     )
     watch.add_argument(
@@ -75,7 +76,8 @@ def register(subparsers: Any) -> None:
         help="add the date_of_birth column (personal data: handle the file with care)",
     )
     export.add_argument(
-        "--output", type=Path, help="file to write (default: a dated name here)"
+        "--output",
+        help="file to write, or - for stdout (default: a dated name here)",
     )
     export.add_argument(
         "--limit", type=int, default=None, help="write at most this many rows"
@@ -95,6 +97,14 @@ def _thresholds(settings: Settings) -> Any:
 
 
 def _service_error(error: Exception) -> int:
+    """One line on stderr: 3 when a service cannot be reached, else 2."""
+    from triage.exits import unreachable
+
+    message = unreachable(error)
+    if message is not None:
+        print(f"triage: {message}", file=sys.stderr)
+        log.warning("monitor command failed: %s", message)
+        return EXIT_UNREACHABLE
     print(f"triage: service error: {_one_line(error)}", file=sys.stderr)
     log.warning("monitor command failed: %s", _one_line(error))
     return EXIT_ERROR
@@ -180,6 +190,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         ExportRequest,
         default_file_name,
         export_to_file,
+        export_to_stream,
     )
     from triage.runtime import connect
 
@@ -198,8 +209,9 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_ERROR
 
     today = date.today()
-    path: Path = args.output or Path.cwd() / default_file_name(request, today)
-    if path.is_dir():
+    to_stdout = args.output == "-"
+    path = Path(args.output) if args.output else Path.cwd()
+    if not args.output or path.is_dir():
         path = path / default_file_name(request, today)
 
     try:
@@ -220,15 +232,26 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
                 requests_per_minute=settings.triage_dqt_requests_per_minute,
             )
             lookup.open()
-        result = export_to_file(
-            connections.engine,
-            connections.redis,
-            request,
-            path,
-            today=today,
-            progress=bar,
-            dqt=lookup,
-        )
+        if to_stdout:
+            rows = export_to_stream(
+                connections.engine,
+                connections.redis,
+                request,
+                sys.stdout,
+                today=today,
+                progress=bar,
+                dqt=lookup,
+            )
+        else:
+            result = export_to_file(
+                connections.engine,
+                connections.redis,
+                request,
+                path,
+                today=today,
+                progress=bar,
+                dqt=lookup,
+            )
     except ExportError as error:
         bar.finish()
         print(f"triage: {error}", file=sys.stderr)
@@ -236,6 +259,8 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     except _service_errors() as error:
         bar.finish()
         return _service_error(error)
+    except BrokenPipeError:
+        raise  # stdout's reader went away: handled once in triage/cli.py
     except OSError as error:
         bar.finish()
         print(
@@ -248,5 +273,8 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         connections.close()
 
     bar.finish()
-    print(result.path)
+    if to_stdout:
+        log.info("exported %s rows of %s to stdout", rows, request.what)
+    else:
+        print(result.path)
     return EXIT_CLEAR

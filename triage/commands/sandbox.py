@@ -113,9 +113,9 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     state = lifecycle.status(settings.triage_data_dir)
     rows = [
         ("data folder", str(state.data_dir)),
-        ("PostgreSQL", state.database_url or "stopped"),
-        ("Redis", state.redis_url or "stopped"),
-        ("DQT simulator", state.dqt_api_url or "stopped"),
+        ("PostgreSQL", _running(state.database_url, state.postgres_pid)),
+        ("Redis", _running(state.redis_url, state.redis_pid)),
+        ("DQT simulator", _running(state.dqt_api_url, state.simulator_pid)),
         ("demo data", f"loaded {state.seeded_at}" if state.seeded else "not loaded"),
     ]
     for name, value in rows:
@@ -123,6 +123,12 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.uses_sandbox:
         print("note: service URLs are configured, so `triage` does not use the sandbox")
     return 0
+
+
+def _running(url: str | None, pid: int | None) -> str:
+    if not url:
+        return "stopped"
+    return f"{url} (pid {pid})" if pid else url
 
 
 def _env(args: argparse.Namespace, settings: Settings) -> int:
@@ -207,7 +213,13 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
             total = connection.execute(
                 sa.text("SELECT count(*) FROM trainees")
             ).scalar()
-    except (sa.exc.SQLAlchemyError, redis.RedisError) as error:
+    except (sa.exc.SQLAlchemyError, redis.RedisError, ConnectionError) as error:
+        from triage.exits import EXIT_UNREACHABLE, unreachable
+
+        down = unreachable(error)
+        if down is not None:
+            print(f"triage: sandbox seed: {down}", file=sys.stderr)
+            return EXIT_UNREACHABLE
         message = str(getattr(error, "orig", None) or error).splitlines()[0]
         print(f"triage: sandbox seed: {message}", file=sys.stderr)
         return 1
