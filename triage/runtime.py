@@ -44,6 +44,30 @@ class Connections:
             self.redis_url, socket_timeout=5, socket_connect_timeout=3
         )
 
+    def current_dqt_api_url(self) -> str:
+        """DQT's URL as it is now, for a retry after DQT did not answer.
+
+        Configured services: the configured URL. The sandbox: its simulator gets
+        a new port when it is restarted or the sandbox is reset, so the URL (and
+        key) are read again from the sandbox, and whatever has stopped (the
+        simulator included) is started again. Raises `SandboxError` when the
+        sandbox cannot start.
+        """
+        if not self.sandbox:
+            return self.dqt_api_url
+        from sandbox.lifecycle import ensure_running
+
+        urls = ensure_running(self.settings.triage_data_dir)
+        if urls.dqt_api_url != self.dqt_api_url:
+            log.info(
+                "the sandbox's DQT simulator moved from %s to %s",
+                self.dqt_api_url,
+                urls.dqt_api_url,
+            )
+        self.dqt_api_url = urls.dqt_api_url
+        self.dqt_api_key = urls.dqt_api_key
+        return self.dqt_api_url
+
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -228,3 +228,40 @@ def test_two_starts_at_once_give_one_sandbox_and_one_seed(sandbox_dir: Path) -> 
     assert log_text.count("postgres started in") == 1
     assert log_text.count("redis started in") == 1
     assert log_text.count("DQT simulator started on") == 1
+
+
+def test_connections_find_the_simulator_again_after_it_stopped(
+    sandbox_dir: Path,
+) -> None:
+    import os
+    import signal
+    import time
+
+    from triage.config import load_settings
+    from triage.runtime import connect
+
+    settings = load_settings(
+        database_url=None,
+        redis_url=None,
+        dqt_api_url=None,
+        triage_data_dir=sandbox_dir,
+    )
+    connections = connect(settings)
+    first = connections.dqt_api_url
+    assert connections.current_dqt_api_url() == first  # still running: the same
+
+    # The simulator this test started dies; the next retry finds a new one.
+    pid = lifecycle.status(sandbox_dir).simulator_pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while lifecycle.status(sandbox_dir).dqt_api_url and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    again = connections.current_dqt_api_url()
+
+    assert again == lifecycle.status(sandbox_dir).dqt_api_url
+    assert connections.dqt_api_url == again
+    urls = lifecycle.ensure_running(sandbox_dir)
+    assert _simulator_answers(urls) == 404
+    connections.close()
