@@ -115,9 +115,9 @@ async def test_failed_award_job_fixed_by_award_on_register(
         )
         assert "state: recommended for award -> awarded" in shown
         assert "delete" in shown
-        assert confirm.focused.id == "confirm-no"  # the safe answer
+        assert confirm.focused.id == "confirm-comment"  # letters are the comment
 
-        await pilot.press("y")  # no comment yet: refused, the comment box focused
+        await pilot.press("escape", "y")  # out of the box, no comment yet: refused
         await settle(pilot)
         assert app.screen is confirm
         await _type(pilot, "DQT awarded on 10005")
@@ -189,11 +189,11 @@ async def test_no_and_escape_change_nothing(make_app: Any, demo: Any) -> None:
         await _type(pilot, trainee.name.split()[-1])
         await pilot.press("enter", "r")
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("escape", "n")  # out of the comment box, then no
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")
         await settle(pilot)
         from tui.screens.failed_jobs import FailedJobsScreen
 

@@ -3,8 +3,11 @@
 It shows exactly what will change (database fields old → new, Sidekiq entries
 removed, pushed or enqueued, in order, DQT calls), asks for the audit comment that
 Register's audit trail and our journal keep, and starts with the safe answer
-focused: `n`, escape or enter on "No" change nothing. `y` applies only with a
-comment and only when writes are on and nothing blocks the change.
+focused once the comment is typed: the comment box has focus when the dialog
+opens, so every letter typed (y and n too) is text; enter then moves to "No".
+Outside the box `n`, escape or enter on "No" change nothing; `y` (or ctrl+y from
+anywhere) applies, only with a comment, only when writes are on and nothing
+blocks the change.
 """
 
 from __future__ import annotations
@@ -41,27 +44,38 @@ class ConfirmScreen(ModalScreen[str | None]):
     `EDIT_PARAMETERS` when the fix's parameters are to be changed first."""
 
     BINDINGS = [
+        # ctrl+y and ctrl+e are priority keys: they act even while the comment box
+        # has focus (the box would otherwise take ctrl+e as "end of line").
         Binding(
-            "y",
+            "ctrl+y",
             "confirm",
             "Yes, apply",
             id="confirm.yes",
+            priority=True,
             tooltip="Apply the change with the audit comment",
         ),
+        # Letters are text while the comment box has focus; only outside it do
+        # y and n answer (the box takes them first).
+        Binding("y", "confirm", "Yes, apply", show=False),
         Binding(
             "ctrl+e",
             "edit_parameters",
             "Parameters",
             id="confirm.parameters",
+            priority=True,
             tooltip="Change the fix's parameters and preview again",
         ),
         Binding(
-            "n,escape",
-            "cancel",
+            "escape",
+            "escape",
             "No",
             id="confirm.no",
-            tooltip="Change nothing and go back",
+            tooltip="Leave the comment box; outside it, change nothing and go back",
         ),
+        Binding("n", "cancel", "No", show=False),
+        # The list of changes scrolls from the comment box too.
+        Binding("pageup", "scroll_changes(-1)", "Page up", show=False),
+        Binding("pagedown", "scroll_changes(1)", "Page down", show=False),
     ]
 
     def __init__(
@@ -100,8 +114,14 @@ class ConfirmScreen(ModalScreen[str | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-comment", Input).cursor_blink = False
-        self.query_one("#confirm-no", Button).focus()
+        comment = self.query_one("#confirm-comment", Input)
+        comment.cursor_blink = False
+        # The comment box has focus from the first key, so a comment typed fast
+        # never reaches the answers; with nothing to apply, the safe answer has it.
+        if self.can_apply:
+            comment.focus()
+        else:
+            self.query_one("#confirm-no", Button).focus()
 
     def _changes_text(self) -> Text:
         # What stops or qualifies the change comes first: a long list of changes
@@ -128,7 +148,7 @@ class ConfirmScreen(ModalScreen[str | None]):
         if self.summary.blocked:
             return Text("Nothing can be applied. Press n or escape to go back.")
         edit = " · ctrl+e parameters" if self.editable else ""
-        return Text(f"Comment, enter, y applies{edit} · n/escape: no")
+        return Text(f"Comment, then ctrl+y applies{edit} · escape, n: no")
 
     # --- answers ---------------------------------------------------------------------
 
@@ -140,7 +160,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             return
         comment = comment_input.value.strip()
         if not comment:
-            hint.update(self._hint("An audit comment is required: type why, then y."))
+            hint.update(self._hint("An audit comment is required: why, then ctrl+y."))
             comment_input.focus()
             return
         self.dismiss(comment)
@@ -155,6 +175,21 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_escape(self) -> None:
+        """In the comment box, escape leaves it (the comment is kept); outside
+        it, escape is the safe answer."""
+        if self.query_one("#confirm-comment", Input).has_focus:
+            self.query_one("#confirm-no", Button).focus()
+            return
+        self.action_cancel()
+
+    def action_scroll_changes(self, pages: int) -> None:
+        changes = self.query_one("#confirm-changes", VerticalScroll)
+        if pages < 0:
+            changes.scroll_page_up(animate=False)
+        else:
+            changes.scroll_page_down(animate=False)
 
     def on_key(self, event: events.Key) -> None:
         """Typing starts the comment: no need to find the box first."""
