@@ -16,7 +16,7 @@ from services.fixes.base import (
     Preview,
     RedisChange,
 )
-from services.fixes.rows import find_trainee, make_fingerprint
+from services.fixes.rows import find_trainee, make_fingerprint, trainee_ids_with_trn
 from services.playbook import REGISTER_JOB, UPDATE_JOB
 from services.register import enums
 from services.register.enums import TraineeState
@@ -57,6 +57,28 @@ def load_trainee(ctx: FixContext, target: str) -> RowMapping:
     if row is None:
         raise FixInputError(f"no trainee with slug or id {target!r}")
     return row
+
+
+def trainee_target(ctx: FixContext, text: str) -> str:
+    """What an operator typed, as the target fixes take (a slug or an id).
+
+    Seven digits are a TRN (looked up: exactly one trainee must hold it);
+    `#123` and `id:123` are ids; anything else is a slug or a numeric id.
+    """
+    typed = str(text).strip()
+    for prefix in ("#", "id:"):
+        if typed.lower().startswith(prefix) and typed[len(prefix) :].isdigit():
+            return typed[len(prefix) :]
+    if not (len(typed) == 7 and typed.isdigit()):
+        return typed
+    with ctx.engine.connect() as conn:
+        ids = trainee_ids_with_trn(conn, typed)
+    if not ids:
+        raise FixInputError(f"no trainee with TRN {typed} (an id is #{typed})")
+    if len(ids) > 1:
+        listed = ", ".join(f"#{trainee_id}" for trainee_id in ids)
+        raise FixInputError(f"several trainees hold TRN {typed}: {listed}; give one")
+    return str(ids[0])
 
 
 def discarded_reason(row: RowMapping) -> str | None:

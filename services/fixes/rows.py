@@ -42,6 +42,12 @@ def find_trainee(
     return conn.execute(query).mappings().first()
 
 
+def trainee_ids_with_trn(conn: Connection, trn: str) -> list[int]:
+    """Ids of the trainees holding this TRN (normally one), in id order."""
+    query = select(trainees.c.id).where(trainees.c.trn == trn).order_by(trainees.c.id)
+    return [int(trainee_id) for trainee_id in conn.execute(query).scalars()]
+
+
 def find_trn_request(conn: Connection, trainee_id: int) -> RowMapping | None:
     """The trainee's `dqt_trn_requests` row (Register keeps one per trainee)."""
     query = (

@@ -113,3 +113,29 @@ def test_osc52_puts_the_message_on_the_clipboard():
     from triage.commands.fix import osc52
 
     assert osc52("UKPRN: 10099901") == "\x1b]52;c;VUtQUk46IDEwMDk5OTAx\x07"
+
+
+def test_a_trainee_is_named_by_trn_or_by_id(
+    run_triage, engine, provider, database_url, redis_url, simulator
+):
+    add_trainee(engine, 83, trn="2000083", last_name="Byrn")
+    add_trainee(engine, 84, trn="2000084")
+    add_trainee(engine, 85, trn="2000084")
+    env = _services(database_url, redis_url, simulator)
+    edit = ("--preview", "--param", "field=last_name", "--param", "value=Hale")
+
+    by_trn = run_triage("fix", "edit_field", "2000083", *edit, **env)
+    by_hash = run_triage("fix", "edit_field", "#83", *edit, **env)
+    by_id = run_triage("fix", "edit_field", "id:83", *edit, **env)
+    for shown in (by_trn, by_hash, by_id):
+        assert shown.returncode == 0, shown.stderr
+        assert "trainee: 83 (" in shown.stdout
+        assert "last_name: Byrn -> Hale" in shown.stdout
+
+    unknown = run_triage("fix", "edit_field", "2999999", *edit, **env)
+    assert unknown.returncode == 2
+    assert "no trainee with TRN 2999999 (an id is #2999999)" in unknown.stderr
+
+    shared = run_triage("fix", "edit_field", "2000084", *edit, **env)
+    assert shared.returncode == 2
+    assert "several trainees hold TRN 2000084: #84, #85" in shared.stderr

@@ -32,7 +32,11 @@ def register(subparsers: Any) -> None:
         "needs a comment, is audited in Register and recorded in the journal.",
     )
     parser.add_argument("fix", nargs="?", help="the fix's name (see --list)")
-    parser.add_argument("slug", nargs="?", help="the trainee's slug (or numeric id)")
+    parser.add_argument(
+        "slug",
+        nargs="?",
+        help="the trainee: slug, TRN (7 digits), or id (#123, id:123, or digits)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--list", action="store_true", help="list the fixes")
     mode.add_argument("--preview", action="store_true", help="show what would change")
@@ -152,6 +156,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
 
     from services import fixes
+    from services.fixes.common import trainee_target
     from services.fixes.text import outcome_lines, preview_lines
     from triage.runtime import connect
 
@@ -159,7 +164,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         ctx = fix_context(connections)
         try:
-            preview = fixes.preview(ctx, args.fix, args.slug, params)
+            target = trainee_target(ctx, args.slug)
+            preview = fixes.preview(ctx, args.fix, target, params)
         except fixes.FixInputError as error:
             print(f"triage fix: {error}", file=sys.stderr)
             return EXIT_USAGE
