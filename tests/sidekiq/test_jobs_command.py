@@ -259,3 +259,23 @@ def test_journal_names_the_trainees_and_nothing_to_do_is_not_applied(
     assert retried["detail"]["outcomes"][0]["trainee_id"] == 9
     assert nothing["outcome"] == "refused"
     assert nothing["summary"] == "jobs.retry: nothing to do"
+
+
+def test_list_text_names_the_trainee(
+    triage: Any, redis_client: Any, engine: Any
+) -> None:
+    from tests.fixes.helpers import add_failed_job, trainee_gid
+
+    add_provider(engine)
+    add_trainee(engine, 41, first_names="Bea", last_name="Bothfailed")
+    update = "Dqt::UpdateTraineeJob"
+    add_failed_job(redis_client, update, [trainee_gid(41)], jid="b" * 24)
+    add_failed_job(redis_client, update, [trainee_gid(42)], jid="c" * 24)
+
+    code, out, _ = triage("jobs", "list")
+
+    assert code == 0
+    named = next(line for line in out.splitlines() if "b" * 24 in line)
+    assert "Bea Bothfailed #41" in named
+    missing = next(line for line in out.splitlines() if "c" * 24 in line)
+    assert "trainee 42 not found" in missing

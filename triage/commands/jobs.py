@@ -192,13 +192,22 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         job = row.job
         print(
             f"{job.where:<9} {job.jid or '?':<24} {job.job_class or '?':<28} "
-            f"{row.case_key:<26} {row.resolution.note:<32} {row.summary(60)}"
+            f"{row.case_key:<26} {_trainee_label(row.resolution):<32} "
+            f"{row.summary(60)}"
         )
     print(f"{len(rows)} jobs; " + _health_line(view.health, settings))
     for group in view.groups:
         for note in group.notes:
             print(f"{group.key}: {note}")
     return EXIT_OK
+
+
+def _trainee_label(resolution: Any) -> str:
+    """The trainee's name and id ("Bea Bothfailed #41"), else what was found."""
+    trainee = resolution.trainee
+    if resolution.status == "found" and trainee is not None and trainee.name:
+        return f"{trainee.name} #{trainee.id}"
+    return str(resolution.note)
 
 
 def _health_line(health: Any, settings: Settings) -> str:
