@@ -209,6 +209,19 @@ class TriageApp(App[None]):
             )
         return self._fix_context
 
+    def current_dqt_url(self) -> str:
+        """DQT's URL read again before a retry: the sandbox's simulator gets a new
+        port when it is restarted, and the fixes' context must follow it.
+
+        Blocking (it may start the sandbox's simulator): call it from a worker.
+        """
+        before = self.connections.dqt_api_url
+        url = str(self.connections.current_dqt_api_url())
+        if url != before:
+            log.info("DQT's URL changed; the fixes use the new one")
+            self._fix_context = None
+        return url
+
     def journal(self) -> Any:
         from services.journal import Journal
 

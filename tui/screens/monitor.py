@@ -7,6 +7,7 @@ fixes on offer through the same confirmation as everywhere (`f`), and export.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -212,6 +213,8 @@ class MonitorScreen(TriageScreen):
         app = self.triage
         connections = app.connections
         try:
+            # Read again each time: the sandbox's simulator may have moved.
+            await asyncio.to_thread(app.current_dqt_url)
             async with DqtClient(
                 connections.dqt_api_url,
                 connections.dqt_api_key or "",

@@ -8,6 +8,7 @@ are still shown. Escape cancels what is still loading, then goes back.
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -297,7 +298,7 @@ class TraineeScreen(TriageScreen):
     # --- DQT -------------------------------------------------------------------------
 
     @work(exclusive=True, group="dqt")
-    async def compare(self) -> None:
+    async def compare(self, reread_url: bool = False) -> None:
         if self.data is None:
             return
         load = self.query_one("#compare-load", LoadState)
@@ -305,6 +306,9 @@ class TraineeScreen(TriageScreen):
         self.query_one("#compare-headline", Static).update("Asking DQT…")
         app = self.triage
         try:
+            if reread_url:
+                # A retry: the sandbox's simulator may have moved to another port.
+                await asyncio.to_thread(app.current_dqt_url)
             comparison = await _compare(app, self.data.record)
         except Exception as error:  # noqa: BLE001 - the service should not raise; guard
             service, detail = explain(error, f"comparing trainee {self.trainee_id}")
@@ -339,7 +343,7 @@ class TraineeScreen(TriageScreen):
         if self.data is None:
             self.notify("Register's record is not loaded yet.", severity="warning")
             return
-        self.compare()
+        self.compare(reread_url=True)
 
     # --- fixes -----------------------------------------------------------------------
 
