@@ -54,8 +54,9 @@ def test_an_unreachable_service_is_exit_3_in_every_command(
 
 
 def test_seed_into_an_unreachable_redis_is_exit_3(
-    run_triage: RunTriage, database_url: str
+    run_triage: RunTriage, engine: object, database_url: str
 ) -> None:
+    # `engine`: an empty Register schema, so the seed goes on to Redis.
     result = run_triage(
         "sandbox", "seed", "--database-url", database_url,
         "--redis-url", CLOSED_REDIS, "--trainees", "10",
