@@ -279,3 +279,31 @@ def test_list_text_names_the_trainee(
     assert "Bea Bothfailed #41" in named
     missing = next(line for line in out.splitlines() if "c" * 24 in line)
     assert "trainee 42 not found" in missing
+
+
+def test_retry_of_an_award_waits_for_the_update_unless_forced(
+    triage: Any, redis_client: Any, engine: Any
+) -> None:
+    from tests.fixes.helpers import add_failed_job, trainee_gid
+
+    add_provider(engine)
+    add_trainee(engine, 43, state=3, trn="2000043")
+    add_failed_job(
+        redis_client, "Dqt::UpdateTraineeJob", [trainee_gid(43)], jid="u" * 24
+    )
+    award = "Dqt::RecommendForAwardJob"
+    add_failed_job(redis_client, award, [trainee_gid(43)], jid="w" * 24)
+
+    code, out, _ = triage("jobs", "retry", "w" * 24, "--preview")
+    assert code == 0  # shown
+    assert f"skip {'w' * 24}: " in out
+    assert "ordered retry (fix ordered_retry)" in out
+
+    code, out, _ = triage("jobs", "retry", "w" * 24, "--reason", "award")
+    assert code == 1
+    assert "1 skipped (update job first)" in out
+    assert redis_client.llen("queue:dqt") == 0
+
+    code, out, _ = triage("jobs", "retry", "w" * 24, "--reason", "DQT said", "--force")
+    assert code == 0, out
+    assert json.loads(redis_client.lindex("queue:dqt", 0))["jid"] == "w" * 24
