@@ -329,7 +329,8 @@ class TraineeScreen(TriageScreen):
         headline = Text(shown.headline, style="bold")
         self.query_one("#compare-headline", Static).update(headline)
         if shown.failed:
-            load.failed("DQT", shown.headline, retry_key="g")
+            # The pane words the failure itself; the headline would say it twice.
+            load.failed("DQT", comparison.error or shown.headline, retry_key="g")
         else:
             load.ready()
         notes = [

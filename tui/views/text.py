@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 
 def one_line(text: str | None, limit: int = 160) -> str:
@@ -32,7 +32,8 @@ def ago(moment: datetime | None, now: datetime) -> str:
     """ "today", "yesterday" or "12 days ago"."""
     if moment is None:
         return "at an unknown time"
-    days = (now - moment).days
+    # Calendar days in UTC: 23:00 two days ago is "2 days ago", not "yesterday".
+    days = (now.astimezone(UTC).date() - moment.astimezone(UTC).date()).days
     if days <= 0:
         return "today"
     return "yesterday" if days == 1 else f"{days} days ago"
