@@ -2,7 +2,7 @@
 
 Use:
     preview = fixes.preview(ctx, "unwithdraw", slug, {})
-    outcome = fixes.apply(ctx, preview, comment="withdrawn in error, ticket 4711")
+    outcome = fixes.apply(ctx, preview, comment="withdrawn in error, Zendesk 4711")
 
 `FIXES` maps each fix's name (the names the playbook offers) to its operation.
 The TUI's confirmation dialogs and `triage fix` both go through these two

@@ -62,7 +62,7 @@ def test_award_on_register_uses_dqts_date_and_deletes_the_failed_award_job(
     preview = fixes.preview(ctx, "award_on_register", "301")
     assert preview.blocked is None, preview.warnings
     assert preview.dqt_calls
-    outcome = fixes.apply(ctx, preview, "DQT shows QTS, ticket 31")
+    outcome = fixes.apply(ctx, preview, "DQT shows QTS, Zendesk 31")
 
     assert outcome.status == "applied", outcome.summary
     row = trainee_row(engine, 301)

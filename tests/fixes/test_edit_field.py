@@ -26,7 +26,7 @@ def test_changing_the_last_name_writes_the_column_and_its_audit(engine, provider
     preview = fixes.preview(
         ctx, "edit_field", "42", {"field": "last_name", "value": "  Fenwick-Hale "}
     )
-    outcome = fixes.apply(ctx, preview, "Name changed by deed poll, ticket 88")
+    outcome = fixes.apply(ctx, preview, "Name changed by deed poll, Zendesk 88")
 
     assert outcome.status == "applied", outcome.summary
     row = trainee_row(engine, 42)
@@ -136,8 +136,8 @@ def test_second_operator_is_refused_and_told_what_changed(engine, provider, make
     second_preview = fixes.preview(
         second, "edit_field", "47", {"field": "first_names", "value": "Adaline"}
     )
-    assert fixes.apply(first, first_preview, "ticket 1").status == "applied"
-    outcome = fixes.apply(second, second_preview, "ticket 2")
+    assert fixes.apply(first, first_preview, "Zendesk 1").status == "applied"
+    outcome = fixes.apply(second, second_preview, "Zendesk 2")
 
     assert outcome.status == "refused"
     assert "last_name changed from Fenwick to Hale since the preview" in outcome.summary
@@ -157,7 +157,7 @@ def test_read_only_mode_refuses_and_changes_nothing(engine, provider, make_ctx):
     preview = fixes.preview(
         ctx, "edit_field", "48", {"field": "email", "value": "new@example.org"}
     )
-    outcome = fixes.apply(ctx, preview, "ticket 3")
+    outcome = fixes.apply(ctx, preview, "Zendesk 3")
 
     assert outcome.status == "refused"
     assert "writes are disabled" in outcome.summary

@@ -134,7 +134,7 @@ def test_read_only_mode_refuses_every_fix(
     assert preview.blocked is None, preview.blocked
     row_before, jobs_before = trainee_row(engine, TRAINEE), _sidekiq(redis_client)
 
-    outcome = fixes.apply(ctx, preview, "ticket 100")
+    outcome = fixes.apply(ctx, preview, "Zendesk 100")
 
     assert outcome.status == "refused"
     assert "writes are disabled" in outcome.summary
@@ -158,7 +158,7 @@ def test_a_change_by_another_operator_after_the_preview_refuses_every_fix(
     assert fixes.apply(other, rename, "trainee married").status == "applied"
     jobs_before, audits_before = _sidekiq(redis_client), audit_rows(engine, TRAINEE)
 
-    outcome = fixes.apply(ctx, preview, "ticket 101")
+    outcome = fixes.apply(ctx, preview, "Zendesk 101")
 
     assert outcome.status == "refused"
     assert "last_name changed from Fenwick to Hale since the preview" in outcome.summary
@@ -187,13 +187,13 @@ def test_redis_down_after_the_commit_is_an_honest_partial(
     ctx = case_ctx(case, redis=closed_redis())
     preview = fixes.preview(ctx, case.fix, str(TRAINEE), case.params)
 
-    outcome = fixes.apply(ctx, preview, "ticket 102")
+    outcome = fixes.apply(ctx, preview, "Zendesk 102")
 
     assert outcome.status == "partial"
     row = trainee_row(engine, TRAINEE)
     for change in preview.db_changes:
         assert row[change.column] == change.new, change.column
-    (audit,) = [a for a in audit_rows(engine, TRAINEE) if a["comment"] == "ticket 102"]
+    (audit,) = [a for a in audit_rows(engine, TRAINEE) if a["comment"] == "Zendesk 102"]
     assert audit["request_uuid"] == outcome.request_uuid
     assert outcome.left_to_do == (
         f"enqueue Dqt::UpdateTraineeJob for trainee {TRAINEE}: run `triage jobs "

@@ -34,8 +34,8 @@ def test_retry_pushes_the_job_back_and_a_second_operator_is_refused(
 
     one = fixes.preview(first, "retry", "90", {"jid": "c" * 24})
     two = fixes.preview(second, "retry", "90", {"jid": "c" * 24})
-    applied = fixes.apply(first, one, "DQT was down, ticket 5")
-    refused = fixes.apply(second, two, "DQT was down, ticket 5")
+    applied = fixes.apply(first, one, "DQT was down, Zendesk 5")
+    refused = fixes.apply(second, two, "DQT was down, Zendesk 5")
 
     assert applied.status == "applied", applied.summary
     assert redis_client.zscore("dead", member) is None
@@ -103,7 +103,7 @@ def test_reregister_enqueues_register_then_polling_in_that_order(
     add_trn_request(engine, 95, 5095, state=2)
 
     preview = fixes.preview(ctx, "reregister_for_trn", "95", {"timeout": "2023-06-20"})
-    outcome = fixes.apply(ctx, preview, "not on DQT, ticket 7")
+    outcome = fixes.apply(ctx, preview, "not on DQT, Zendesk 7")
 
     assert outcome.status == "applied", outcome.summary
     jobs = _queued(redis_client)
@@ -163,7 +163,7 @@ def test_redis_down_while_checking_the_job_changes_nothing(
     )
     preview = fixes.preview(make_ctx(), "retry", "99", {"jid": "f" * 24})
 
-    outcome = fixes.apply(make_ctx(redis=closed_redis()), preview, "ticket 8")
+    outcome = fixes.apply(make_ctx(redis=closed_redis()), preview, "Zendesk 8")
 
     assert outcome.status == "failed"
     assert outcome.summary.startswith("Redis could not be read to check the jobs")

@@ -30,7 +30,7 @@ def test_change_route_clears_the_course_fields_and_audits_integers(
     preview = fixes.preview(
         ctx, "change_route", "60", {"route": "school_direct_salaried"}
     )
-    outcome = fixes.apply(ctx, preview, "Provider asked, ticket 9")
+    outcome = fixes.apply(ctx, preview, "Provider asked, Zendesk 9")
 
     assert outcome.status == "applied", outcome.summary
     row = trainee_row(engine, 60)

@@ -105,7 +105,7 @@ def test_records_the_trn_as_registers_job_would(
         "  dqt_trn_requests 1031 state: requested -> received",
     ]
 
-    outcome = fixes.apply(context, preview, comment="TRN issued by DQT, ticket 77")
+    outcome = fixes.apply(context, preview, comment="TRN issued by DQT, Zendesk 77")
     assert outcome.status == "applied", outcome.summary
 
     with engine.connect() as conn:
@@ -117,7 +117,7 @@ def test_records_the_trn_as_registers_job_would(
     assert (trainee.state, trainee.trn) == (2, "3000031")
     assert request.state == 1
     assert audit.audited_changes == {"state": [1, 2], "trn": [None, "3000031"]}
-    assert audit.comment == "TRN issued by DQT, ticket 77"
+    assert audit.comment == "TRN issued by DQT, Zendesk 77"
     assert audit.username == "Ada Tester via register-triage"
 
     [entry] = context.journal.read()
