@@ -135,6 +135,10 @@ class TriageApp(App[None]):
         ),
     ]
 
+    # Writes applied in this session: list screens compare it with the count
+    # they last read at, and read again when shown after a write (TriageScreen).
+    writes_done = 0
+
     # Figures the header shows on every screen; refreshed by `refresh_health`.
     dead_health: reactive[str] = reactive("dead set: …")
     pending_counts: reactive[str] = reactive("")
@@ -266,10 +270,20 @@ class TriageApp(App[None]):
         log.info("terminal gone (signal %s): exiting", signum)
         self.exit()
 
+    def data_changed(self) -> None:
+        """A write was applied: every list that may show it reads again when it
+        is next shown, and the header's figures are read again now."""
+        self.writes_done += 1
+        log.info("write %d applied: lists will read again", self.writes_done)
+        self.refresh_health()
+
     # --- the header's figures --------------------------------------------------------
 
-    def home_loaded(self) -> None:
-        """Called by the home screen after each load of the failed jobs."""
+    def home_loaded(self, dead_set: str | None = None) -> None:
+        """Called by the home screen after each load of the failed jobs, with the
+        dead set's figure from the same read, so the header and list agree."""
+        if dead_set is not None:
+            self.dead_health = dead_set
         if not self._health_read:
             self._health_read = True
             self.refresh_health()

@@ -237,8 +237,10 @@ class FixFlow:
 
     def _done(self, outcome: Outcome) -> None:
         announce(self.app, outcome)
+        # Every list is read again (this screen now, the others when shown).
+        self.app.data_changed()
+        self.screen.mark_fresh()
         self.on_applied()
-        self.app.refresh_health()
 
 
 def announce(app: TriageApp, outcome: Outcome) -> None:
@@ -301,8 +303,9 @@ def delete_orphan_job(
                 )
                 return
             app.call_from_thread(app.notify, report.summary(), title="Job deleted")
+            app.call_from_thread(app.data_changed)
+            app.call_from_thread(screen.mark_fresh)
             app.call_from_thread(on_done)
-            app.call_from_thread(app.refresh_health)
 
         screen.run_worker(work, thread=True, group="fix", exclusive=True)
 

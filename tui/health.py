@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.failures import explain
 
@@ -38,6 +38,11 @@ def _dead_set(connections: Connections, now: datetime) -> str:
     except Exception as error:  # noqa: BLE001 - any Redis failure is shown, not raised
         service, _detail = explain(error, "reading the dead set's size")
         return f"dead set: {service} down"
+    return dead_set_text(health)
+
+
+def dead_set_text(health: Any) -> str:
+    """`dead 29/10,000, oldest 2d`: a `DeadSetHealth` as the header shows it."""
     text = f"dead {health.size:,}/{health.max_jobs:,}"
     age = health.oldest_age
     if age is not None:

@@ -122,7 +122,6 @@ class FailedJobsScreen(TriageScreen):
             "reload",
             "Reload",
             id="jobs.reload",
-            show=False,
             tooltip="Read the dead and retry sets again",
         ),
         Binding(
@@ -199,7 +198,7 @@ class FailedJobsScreen(TriageScreen):
         self.triage.home_loaded()
 
     def _show(self, data: view.FailedJobsData) -> None:
-        self.triage.home_loaded()
+        self.triage.home_loaded(data.dead_set)
         self.data = data
         self.query_one("#jobs-load", LoadState).ready()
         cases = self.query_one("#cases", OptionList)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,8 @@ class FailedJobsData:
     job_classes: list[str]
     read_at: datetime
     notes: dict[int, list[str]] = field(default_factory=dict)
+    # The header's dead-set figure from the same read as the rows.
+    dead_set: str | None = None
 
 
 def is_failed(job: FailedJob) -> bool:
@@ -99,12 +101,17 @@ def _job_moment(job: FailedJob) -> datetime | None:
 
 
 def load_failed_jobs(connections: Connections, *, now: datetime) -> FailedJobsData:
-    from services.sidekiq.reader import read_snapshot
+    from services.sidekiq.reader import read_snapshot, snapshot_dead_set_health
+    from tui.health import dead_set_text
 
     snapshot = read_snapshot(connections.redis, include_queues=False)
     jobs = [job for job in snapshot.failed if is_failed(job)]
     labels = resolve_trainees(connections, jobs)
-    return build(jobs, labels, now=now, read_at=snapshot.read_at)
+    data = build(jobs, labels, now=now, read_at=snapshot.read_at)
+    # Aged by the app's clock, as the header's own read is.
+    health = replace(snapshot_dead_set_health(snapshot), checked_at=now)
+    data.dead_set = dead_set_text(health)
+    return data
 
 
 def build(
