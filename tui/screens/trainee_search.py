@@ -66,12 +66,32 @@ class TraineeSearchScreen(TriageScreen):
             id="search.reload",
             tooltip="Run the search again",
         ),
+        Binding(
+            "escape",
+            "clear_or_leave",
+            "Clear",
+            id="search.clear",
+            tooltip="Clear the search box; when it is empty, back to Failed jobs",
+        ),
+        Binding(
+            "down",
+            "focus_results",
+            "Results",
+            id="search.results",
+            show=False,
+            tooltip="Move from the search box to the results",
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[SearchRow] = []
         self._timer: Timer | None = None
+        # Typed, but the search for it has not started yet (the pause timer).
+        self._typing = False
+        # Enter pressed while the search for what was typed is still running:
+        # the first result opens when it arrives.
+        self._open_when_shown = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="search-main"):
@@ -99,16 +119,42 @@ class TraineeSearchScreen(TriageScreen):
 
     @on(Input.Changed, "#search-query")
     def _typed(self, event: Input.Changed) -> None:
+        self._open_when_shown = False
+        self._typing = True
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self.action_reload)
 
     @on(Input.Submitted, "#search-query")
     def _entered(self) -> None:
+        """Enter in the box opens the highlighted result (the first one unless
+        the operator moved); if the search is still running, once it is shown."""
+        searching = self._typing or any(
+            worker.is_running and worker.group == "search" for worker in self.workers
+        )
+        if searching:
+            self._open_when_shown = True
+            return
+        if self.rows:
+            self._open_row(self.query_one("#search-results", DataTable).cursor_row)
+        else:
+            self.notify("No trainee to open: search first.", severity="warning")
+
+    def action_clear_or_leave(self) -> None:
+        box = self.query_one("#search-query", Input)
+        if box.value:
+            box.value = ""
+            box.focus()
+            self.action_reload()  # the results go at once, not after the pause
+            return
+        self.triage.action_go("jobs")
+
+    def action_focus_results(self) -> None:
         if self.rows:
             self.query_one("#search-results", DataTable).focus()
 
     def action_reload(self) -> None:
+        self._typing = False
         text = self.query_one("#search-query", Input).value.strip()
         if not text:
             self.rows = []
@@ -145,6 +191,10 @@ class TraineeSearchScreen(TriageScreen):
             plural = "s" if count != 1 else ""
             status = f"{count} trainee{plural}, {result.read_as}{more}"
         self._fill(result.rows, status)
+        if self._open_when_shown:
+            self._open_when_shown = False
+            if result.rows:
+                self._open_row(0)
 
     def _fill(self, rows: list[SearchRow], status: str) -> None:
         self.query_one("#search-status", Static).update(status)
@@ -171,7 +221,9 @@ class TraineeSearchScreen(TriageScreen):
         if not self.rows:
             self.notify("No trainee to open: search first.", severity="warning")
             return
-        index = table.cursor_row if table.has_focus else 0
+        self._open_row(table.cursor_row if table.has_focus else 0)
+
+    def _open_row(self, index: int) -> None:
         row = self.rows[max(0, min(index, len(self.rows) - 1))]
         from tui.screens.trainee import TraineeScreen
 
