@@ -56,7 +56,14 @@ class ConfirmScreen(ModalScreen[str | None]):
         ),
         # Letters are text while the comment box has focus; only outside it do
         # y and n answer (the box takes them first).
-        Binding("y", "confirm", "Yes, apply", show=False),
+        Binding(
+            "y",
+            "confirm",
+            "Yes (outside the box)",
+            id="confirm.yes_letter",
+            show=False,
+            tooltip="Apply, when the focus is not in the comment box",
+        ),
         Binding(
             "ctrl+e",
             "edit_parameters",
@@ -72,10 +79,31 @@ class ConfirmScreen(ModalScreen[str | None]):
             id="confirm.no",
             tooltip="Leave the comment box; outside it, change nothing and go back",
         ),
-        Binding("n", "cancel", "No", show=False),
+        Binding(
+            "n",
+            "cancel",
+            "No (outside the box)",
+            id="confirm.no_letter",
+            show=False,
+            tooltip="Change nothing, when the focus is not in the comment box",
+        ),
         # The list of changes scrolls from the comment box too.
-        Binding("pageup", "scroll_changes(-1)", "Page up", show=False),
-        Binding("pagedown", "scroll_changes(1)", "Page down", show=False),
+        Binding(
+            "pageup",
+            "scroll_changes(-1)",
+            "Changes: page up",
+            id="confirm.page_up",
+            show=False,
+            tooltip="Scroll the list of changes up",
+        ),
+        Binding(
+            "pagedown",
+            "scroll_changes(1)",
+            "Changes: page down",
+            id="confirm.page_down",
+            show=False,
+            tooltip="Scroll the list of changes down",
+        ),
     ]
 
     def __init__(
