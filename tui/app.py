@@ -88,7 +88,7 @@ class TriageApp(App[None]):
         Binding(
             "j",
             "go('jobs')",
-            "Jobs",
+            "Failed jobs",
             id="app.jobs",
             show=False,
             tooltip="Failed jobs by playbook case (the home screen)",
@@ -104,7 +104,7 @@ class TriageApp(App[None]):
         Binding(
             "t",
             "go('pending_trns')",
-            "TRNs",
+            "Pending TRNs",
             id="app.pending_trns",
             show=False,
             tooltip="Trainees waiting for a TRN and what their polling is doing",
@@ -112,7 +112,7 @@ class TriageApp(App[None]):
         Binding(
             "a",
             "go('pending_awards')",
-            "Awards",
+            "Pending awards",
             id="app.pending_awards",
             show=False,
             tooltip="Trainees recommended for award and their award job",
@@ -325,7 +325,14 @@ class TriageApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Behind a modal (a confirmation, help) the letters must not leave it or
         # quit: a comment typed with the buttons focused would otherwise navigate.
-        blocked = action in ("go", "quit", "help", "about") and self.screen.is_modal
+        # The command palette is itself a modal: while it lists commands, the
+        # screen under it is the one that counts.
+        from textual.command import CommandPalette
+
+        screen = self.screen
+        if isinstance(screen, CommandPalette) and len(self.screen_stack) > 1:
+            screen = self.screen_stack[-2]
+        blocked = action in ("go", "quit", "help", "about") and screen.is_modal
         return not blocked
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
