@@ -74,6 +74,8 @@ class FixFlow:
     def __init__(self, screen: TriageScreen, on_applied: Callable[[], None]) -> None:
         self.screen = screen
         self.on_applied = on_applied
+        # The fix chooser the current fix came from, if any (see `start`).
+        self._back: Callable[[], None] | None = None
 
     @property
     def app(self) -> TriageApp:
@@ -100,15 +102,28 @@ class FixFlow:
         if not choices:
             self.app.notify("No fix on offer here.", title="Fixes", severity="warning")
             return
+
+        def again() -> None:
+            self.offer(names, plan, title=title)
+
         self.app.push_screen(
             ChooseScreen(title, choices),
-            lambda chosen: self.start(chosen, *plan(chosen)) if chosen else None,
+            lambda chosen: (
+                self.start(chosen, *plan(chosen), back=again) if chosen else None
+            ),
         )
 
     def start(
-        self, name: str, target: str, preset: dict[str, str] | None = None
+        self,
+        name: str,
+        target: str,
+        preset: dict[str, str] | None = None,
+        *,
+        back: Callable[[], None] | None = None,
     ) -> None:
-        """Fix `name` on `target`; asks for the parameters not in `preset`."""
+        """Fix `name` on `target`; asks for the parameters not in `preset`.
+        `back` reopens the list it was chosen from when it cannot be applied."""
+        self._back = back
         fix = registry().get(name)
         if fix is None:
             self.app.notify(f"No fix called {name}.", title="Fixes", severity="error")
@@ -190,6 +205,9 @@ class FixFlow:
                 self.ask_params(fix, target, preview.param_dict)
             elif comment:
                 self._apply(preview, comment)
+            elif preview.blocked and self._back is not None:
+                # Nothing could be applied: back to the other fixes on offer.
+                self._back()
 
         self.app.push_screen(
             ConfirmScreen(

@@ -51,3 +51,39 @@ async def test_retry_of_award_job_offers_the_ordered_retry_first(
         assert "Re-run update then award" in str(first.prompt)
         toasts = [n.message for n in app._notifications]
         assert any("retrying the award alone is refused" in t for t in toasts)
+
+
+async def test_escape_from_a_refused_fix_returns_to_the_fixes_on_offer(
+    make_app: Any,
+) -> None:
+    from sandbox.demo_cases import PLAYBOOK_TRAINEES
+    from tui.screens.choose import ChooseScreen
+    from tui.screens.confirm import ConfirmScreen
+
+    bea = PLAYBOOK_TRAINEES["update_and_award_failed"]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *bea.name.split()[-1].lower(), "enter")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        jobs = app.screen
+        award = [row.job.job_class for row in jobs.shown].index(AWARD_JOB)
+        jobs.query_one("#jobs", DataTable).move_cursor(row=award)
+        await settle(pilot)
+
+        await pilot.press("f")
+        await settle(pilot)
+        chooser = app.screen
+        assert isinstance(chooser, ChooseScreen)
+        ids = [choice_id for choice_id, _title, _help in chooser.choices]
+        await pilot.press(*["down"] * ids.index("retry"), "enter")
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.summary.blocked  # the update job has not gone through
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseScreen)
+        assert [c[0] for c in app.screen.choices] == ids
