@@ -301,12 +301,17 @@ class TriageApp(App[None]):
     # --- actions ---------------------------------------------------------------------
 
     def action_go(self, mode: str) -> None:
+        """To the list of `mode` itself: a trainee opened on top of it earlier
+        is closed, so the key always lands on the list it names."""
         if self.current_mode == mode:
-            # Back to the list itself when a trainee was opened on top of it.
-            while len(self.screen_stack) > 1 and not self.screen.is_modal:
-                self.pop_screen()
+            self._back_to_list()
             return
         self.switch_mode(mode)
+        self.call_after_refresh(self._back_to_list)
+
+    def _back_to_list(self) -> None:
+        while len(self.screen_stack) > 1 and not self.screen.is_modal:
+            self.pop_screen()
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
