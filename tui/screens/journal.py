@@ -77,8 +77,9 @@ class JournalScreen(TriageScreen):
         table = self.query_one("#journal", DataTable)
         table.add_column("When (UTC)", key="at", width=16)
         table.add_column("Outcome", key="outcome", width=9)
-        table.add_column("Action", key="action", width=22)
-        table.add_column("Operator", key="operator", width=12)
+        table.add_column("Action", key="action", width=20)
+        table.add_column("Trainee", key="trainee", width=14)
+        table.add_column("Operator", key="operator", width=8)
         table.add_column("Summary", key="summary")
         table.focus()
 
@@ -124,6 +125,7 @@ class JournalScreen(TriageScreen):
                 f"{entry.at:%Y-%m-%d %H:%M}",
                 outcome,
                 entry.action,
+                trainee_of(entry),
                 entry.operator,
                 one_line(entry.summary, 200),
                 key=str(index),
@@ -166,6 +168,21 @@ class JournalScreen(TriageScreen):
 
     def action_export(self) -> None:
         export_table(self, self.query_one("#journal", DataTable), "journal")
+
+
+def trainee_of(entry: Any) -> str:
+    """Who an entry is about, as the list shows it: the slug when the journal
+    kept one, else the trainee ids (a job action may touch several)."""
+    target = entry.target if isinstance(entry.target, dict) else {}
+    if target.get("slug"):
+        return str(target["slug"])
+    if target.get("trainee_id") is not None:
+        return f"trainee {target['trainee_id']}"
+    ids = target.get("trainee_ids") or []
+    if ids:
+        more = f" +{len(ids) - 1}" if len(ids) > 1 else ""
+        return f"trainee {ids[0]}{more}"
+    return "-"
 
 
 def entry_lines(entry: Any) -> list[tuple[str, str]]:
