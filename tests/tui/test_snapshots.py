@@ -86,6 +86,15 @@ def test_raw_error_modal(
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_copied_text_modal(
+    snap_compare: Any, make_snapshot_app: Any, size: tuple[int, int]
+) -> None:
+    assert snap_compare(
+        make_snapshot_app(), terminal_size=size, run_before=_keys("down", "e", "c")
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_fix_chooser(
     snap_compare: Any, make_snapshot_app: Any, size: tuple[int, int]
 ) -> None:

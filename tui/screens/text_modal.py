@@ -1,7 +1,10 @@
 """Long technical text (a raw error, a raw payload) in a scrollable modal.
 
 `c` copies the whole text to the clipboard with OSC 52, which works over SSH in
-most terminals; the toast says so either way.
+most terminals but does nothing in tmux unless its `set-clipboard` is on. The
+terminal cannot tell us whether it arrived, so after copying the text is also
+shown plain, without borders, in a read-only text area where it can be
+selected by hand (or with shift+arrows).
 """
 
 from __future__ import annotations
@@ -10,7 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Static, TextArea
+
+COPIED_MESSAGE = (
+    "Sent {count:,} characters to the clipboard via OSC 52 (tmux needs "
+    "set-clipboard on). If nothing arrived, select the text below by hand "
+    "(shift+drag in most terminals). Escape closes."
+)
 
 
 class TextModal(ModalScreen[None]):
@@ -48,4 +57,41 @@ class TextModal(ModalScreen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.body)
-        self.notify(f"Copied {len(self.body):,} characters", title="Clipboard")
+        self.app.push_screen(CopiedModal(self.body))
+
+
+class CopiedModal(ModalScreen[None]):
+    """The copied text, plain and selectable, with what was done to copy it."""
+
+    BINDINGS = [
+        Binding(
+            "escape",
+            "dismiss",
+            "Close",
+            id="copied.close",
+            tooltip="Back to the text you copied",
+        ),
+    ]
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="copied-dialog"):
+            yield Static(
+                COPIED_MESSAGE.format(count=len(self.body)),
+                id="copied-message",
+                markup=False,
+            )
+            yield TextArea(
+                self.body,
+                id="copied-text",
+                read_only=True,
+                soft_wrap=False,
+                show_cursor=False,
+            )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#copied-text", TextArea).focus()
