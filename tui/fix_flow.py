@@ -34,6 +34,14 @@ def registry() -> dict[str, Any]:
     return dict(FIXES)
 
 
+def job_preset(name: str, jid: str | None) -> dict[str, str]:
+    """`{"jid": ...}` for a fix that takes a job's id (to act on it, or to retry
+    it afterwards), so a fix chosen from a job starts with that job."""
+    fix = registry().get(name)
+    takes_jid = fix is not None and any(spec.name == "jid" for spec in fix.params)
+    return {"jid": jid or ""} if takes_jid else {}
+
+
 def summary_of(preview: Preview, title: str) -> ChangeSummary:
     """The confirmation's text, straight from the service's preview."""
     sections: list[tuple[str, list[str]]] = []
@@ -141,8 +149,15 @@ class FixFlow:
             return
         self._preview(fix, target, params)
 
-    def ask_params(self, fix: Any, target: str, params: dict[str, str]) -> None:
-        """The fix's parameters in a form, prefilled with what is known."""
+    def ask_params(
+        self,
+        fix: Any,
+        target: str,
+        params: dict[str, str],
+        error: str | None = None,
+    ) -> None:
+        """The fix's parameters in a form, prefilled with what is known;
+        `error` says why the values last given were refused."""
         fields = [
             (
                 spec.name,
@@ -153,7 +168,7 @@ class FixFlow:
             for spec in fix.params
         ]
         self.app.push_screen(
-            FixParamsScreen(fix.title or fix.name, fields),
+            FixParamsScreen(fix.title or fix.name, fields, error=error),
             lambda values: (
                 self._preview(fix, target, values) if values is not None else None
             ),
@@ -178,8 +193,11 @@ class FixFlow:
                 self.app.fix_context(), fix.name, target, params
             )
         except FixInputError as error:
+            # The form opens again with the values kept and the reason shown.
+            # Not the reason itself: it may quote a date of birth.
+            log.info("fix %s: values refused, form shown again", fix.name)
             self.app.call_from_thread(
-                self.app.notify, str(error), title="Fix not possible", severity="error"
+                self.ask_params, fix, target, dict(params), str(error)
             )
             return
         except Exception as error:  # noqa: BLE001 - a service failure is shown, not raised

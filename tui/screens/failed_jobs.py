@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from services.playbook import ORDERED_RETRY
 from tui.export_flow import export_failed_jobs
 from tui.failures import explain
-from tui.fix_flow import FixFlow, delete_orphan_job
+from tui.fix_flow import FixFlow, delete_orphan_job, job_preset
 from tui.screens.base import TriageScreen
 from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
@@ -35,9 +35,6 @@ from tui.widgets.load_state import LoadState
 MAX_ROWS = 500
 # Typing pauses this long before the table is narrowed again.
 FILTER_DEBOUNCE_SECONDS = 0.15
-
-# Fixes that act on one Sidekiq entry rather than on the trainee.
-JOB_FIXES = frozenset({"retry", "delete_job"})
 
 
 class FailedJobsScreen(TriageScreen):
@@ -368,9 +365,9 @@ class FailedJobsScreen(TriageScreen):
 
     @staticmethod
     def _plan(name: str, row: view.JobRow) -> tuple[str, dict[str, str]]:
-        """Every fix acts on the trainee; the job fixes also name the job."""
-        preset = {"jid": row.job.jid or ""} if name in JOB_FIXES else {}
-        return str(row.trainee.trainee_id), preset
+        """Every fix acts on the trainee; a fix that can name a job (to act on
+        or to retry afterwards) is given the highlighted one."""
+        return str(row.trainee.trainee_id), job_preset(name, row.job.jid)
 
     def action_fix(self) -> None:
         row = self._row_or_warn()

@@ -1,4 +1,10 @@
-"""The few values a fix needs before it can be previewed (a date, a field, a route)."""
+"""The few values a fix needs before it can be previewed (a date, a field, a route).
+
+Each value has a label in plain words with its help below it (wrapped, never
+cut); a value with a fixed set of answers (the route, which side is right,
+yes or no) is chosen from a list, so it cannot be mistyped. When the preview
+refuses a value, the form opens again with the values kept and the reason shown.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,53 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Select, Static
+
+# Labels for the parameter names the fixes use; others are worded from the name.
+LABELS = {
+    "jid": "Job id (jid)",
+    "right": "Which side has the right date",
+    "dqt_date_of_birth": "DQT's date of birth",
+    "route": "New training route",
+    "field": "Field to change",
+    "value": "New value",
+    "clear": "Empty the field instead",
+    "force": "Retry even so (forced)",
+    "enqueue_update": "Send the change to DQT (update job)",
+    "delete_award_job": "Delete the failed award job",
+    "clear_outcome_date": "Clear the outcome date",
+    "reason": "Reason",
+}
+YES_NO = [("yes", "yes"), ("no", "no")]
+
+
+def label_for(name: str) -> str:
+    return LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def choices_for(name: str, default: str) -> list[tuple[str, str]] | None:
+    """(shown, value) pairs when the value is one of a fixed set, else None."""
+    from services.register import enums
+
+    if name == "route":
+        return [
+            (enums.route_label(route), route.name)
+            for route in sorted(enums.DQT_ERA_ROUTES)
+        ]
+    if name == "right":
+        return [("Register is right", "register"), ("DQT is right", "dqt")]
+    if name == "field":
+        from services.fixes.edit_field import EDITABLE_FIELDS
+
+        return [(field.replace("_", " "), field) for field in EDITABLE_FIELDS]
+    if default in ("yes", "no"):
+        return YES_NO
+    return None
 
 
 class FixParamsScreen(ModalScreen[dict[str, str] | None]):
-    """One input per parameter, with its default; enter on the last previews."""
+    """One field per parameter, with its default; ctrl+s (or enter on the last
+    text field) previews."""
 
     BINDINGS = [
         Binding(
@@ -30,44 +78,85 @@ class FixParamsScreen(ModalScreen[dict[str, str] | None]):
         ),
     ]
 
-    def __init__(self, title: str, params: list[tuple[str, str, str, bool]]) -> None:
-        """`params`: (name, help, default, required)."""
+    def __init__(
+        self,
+        title: str,
+        params: list[tuple[str, str, str, bool]],
+        *,
+        error: str | None = None,
+    ) -> None:
+        """`params`: (name, help, value, required); `error`: why the last values
+        were refused."""
         super().__init__()
         self.title_text = title
         self.params = params
+        self.error = error
 
     def compose(self) -> ComposeResult:
         with Vertical(id="params-dialog"):
             yield Static(Text(self.title_text, style="bold"), id="params-title")
+            if self.error:
+                yield Static(
+                    Text(f"Not accepted: {self.error}", style="bold red"),
+                    id="params-error",
+                )
             with VerticalScroll(id="params-fields"):
-                for name, help_text, default, required in self.params:
+                for name, help_text, value, required in self.params:
                     mark = " (required)" if required else ""
-                    yield Label(f"{name}{mark}: {help_text}")
-                    field = Input(value=default, id=f"param-{name}")
-                    field.cursor_blink = False
-                    yield field
+                    yield Static(
+                        Text(f"{label_for(name)}{mark}", style="bold"),
+                        classes="param-label",
+                    )
+                    yield Static(Text(help_text), classes="param-help")
+                    yield self._field(name, value, required)
             yield Static(
-                "Enter on the last field or ctrl+s previews; escape goes back.",
+                "Tab moves between fields; ctrl+s previews; escape goes back.",
                 id="params-hint",
             )
         yield Footer(compact=True)
 
+    @staticmethod
+    def _field(name: str, value: str, required: bool) -> Input | Select[str]:
+        choices = choices_for(name, value)
+        if choices is None:
+            field = Input(value=value, id=f"param-{name}")
+            field.cursor_blink = False
+            return field
+        known = {choice for _shown, choice in choices}
+        return Select(
+            choices,
+            value=value if value in known else Select.NULL,
+            allow_blank=not required or value not in known,
+            id=f"param-{name}",
+            prompt="choose…",
+            # One line, like the text fields: the form fits at 80x24.
+            compact=True,
+        )
+
     def on_mount(self) -> None:
-        inputs = list(self.query(Input))
-        if inputs:
-            inputs[0].focus()
+        fields = list(self.query("Input, Select"))
+        if fields:
+            fields[0].focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
+        fields = list(self.query("Input, Select"))
+        index = fields.index(event.input)
+        if index + 1 < len(fields):
+            fields[index + 1].focus()
         else:
             self.action_submit()
 
+    def values(self) -> dict[str, str]:
+        found = {}
+        for name, _help, _value, _required in self.params:
+            field = self.query_one(f"#param-{name}")
+            if isinstance(field, Select):
+                chosen = field.value
+                found[name] = "" if chosen is Select.NULL else str(chosen)
+            else:
+                found[name] = field.value.strip()  # type: ignore[attr-defined]
+        return found
+
     def action_submit(self) -> None:
-        values = {}
-        for name, _help, _default, _required in self.params:
-            values[name] = self.query_one(f"#param-{name}", Input).value.strip()
-        self.dismiss(values)
+        self.dismiss(self.values())

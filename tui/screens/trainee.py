@@ -20,7 +20,7 @@ from textual.widgets import DataTable, OptionList, Static, TabbedContent, TabPan
 from textual.widgets.option_list import Option
 
 from tui.failures import explain
-from tui.fix_flow import FixFlow, registry
+from tui.fix_flow import FixFlow, job_preset, registry
 from tui.screens.base import TriageScreen
 from tui.screens.text_modal import TextModal
 from tui.views import trainee as view
@@ -78,7 +78,6 @@ class TraineeScreen(TriageScreen):
             "retry_job",
             "Retry job",
             id="trainee.retry_job",
-            show=False,
             tooltip="Retry the job highlighted in the Jobs tab",
         ),
         Binding(
@@ -389,6 +388,23 @@ class TraineeScreen(TriageScreen):
             return None
         index = max(0, min(table.cursor_row, len(self.jobs.jobs) - 1))
         return self.jobs.jobs[index]
+
+    @on(DataTable.RowSelected, "#trainee-jobs")
+    def _job_chosen(self) -> None:
+        """Enter on a job: the fixes on offer for it, the job's id filled in."""
+        item = self._highlighted_job()
+        if item is None:
+            return
+        names = list(item.fixes)
+        for extra in ("retry", "delete_job"):
+            if extra not in names:
+                names.append(extra)
+        jid = item.job.jid
+        self.fixes.offer(
+            names,
+            lambda name: (str(self.trainee_id), job_preset(name, jid)),
+            title=f"Fixes for {short_class(item.job.job_class)} {jid or ''}",
+        )
 
     def action_retry_job(self) -> None:
         item = self._highlighted_job()

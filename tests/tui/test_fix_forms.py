@@ -1,0 +1,127 @@
+"""The fixes' parameter forms: plain labels, fixed answers chosen from lists,
+refused values shown in the form, a job's id filled in when it is known."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable, Input, Select, Static
+
+from tests.tui.conftest import settle
+
+
+def _trainee(case: str) -> Any:
+    from sandbox.demo_cases import PLAYBOOK_TRAINEES
+
+    return PLAYBOOK_TRAINEES[case]
+
+
+async def _open_trainee(pilot: Any, trainee_id: int) -> Any:
+    from tui.screens.trainee import TraineeScreen
+
+    await settle(pilot)
+    pilot.app.push_screen(TraineeScreen(trainee_id))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def _choose_fix(pilot: Any, name: str) -> None:
+    from tui.screens.choose import ChooseScreen
+
+    chooser = pilot.app.screen
+    assert isinstance(chooser, ChooseScreen)
+    ids = [choice_id for choice_id, _title, _help in chooser.choices]
+    await pilot.press(*["down"] * ids.index(name), "enter")
+    await settle(pilot)
+
+
+async def test_route_is_chosen_from_a_list_with_plain_labels(make_app: Any) -> None:
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.fix_params import FixParamsScreen
+
+    ruth = _trainee("change_route")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_trainee(pilot, ruth.trainee_id)
+        await pilot.press("f")
+        await settle(pilot)
+        await _choose_fix(pilot, "change_route")
+        form = app.screen
+        assert isinstance(form, FixParamsScreen)
+        labels = [str(w.render()) for w in form.query(".param-label")]
+        assert labels[0] == "New training route (required)"
+        route = form.query_one("#param-route", Select)
+        shown = [str(prompt) for prompt, _value in route._options]
+        assert "school direct salaried" in shown
+
+        route.value = "school_direct_salaried"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_refused_value_keeps_the_form_open_with_the_reason(
+    make_app: Any,
+) -> None:
+    from tui.screens.fix_params import FixParamsScreen
+
+    delia = _trainee("teacher_not_found_dob_mismatch")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_trainee(pilot, delia.trainee_id)
+        screen.fixes.start("edit_field", str(delia.trainee_id))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FixParamsScreen)
+        form.query_one("#param-field", Select).value = "middle_names"
+        form.query_one("#param-value", Input).value = ""  # neither a value nor clear
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        again = app.screen
+        assert isinstance(again, FixParamsScreen)
+        assert again is not form
+        error = str(again.query_one("#params-error", Static).render())
+        assert error.startswith("Not accepted:")
+        assert "needs value" in error
+        assert again.query_one("#param-field", Select).value == "middle_names"
+
+
+async def test_align_date_of_birth_from_a_failing_job_has_its_jid(
+    make_app: Any,
+) -> None:
+    from tui.screens.fix_params import FixParamsScreen
+
+    delia = _trainee("teacher_not_found_dob_mismatch")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *delia.name.split()[-1].lower(), "enter")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        jid = app.screen.current_row().job.jid
+        await pilot.press("f")
+        await settle(pilot)
+        await _choose_fix(pilot, "align_date_of_birth")
+        form = app.screen
+        assert isinstance(form, FixParamsScreen)
+        assert form.query_one("#param-jid", Input).value == jid
+
+
+async def test_enter_on_the_trainees_jobs_tab_offers_that_jobs_fixes(
+    make_app: Any,
+) -> None:
+    from tui.screens.choose import ChooseScreen
+
+    fifi = _trainee("dqt_500_on_update")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_trainee(pilot, fifi.trainee_id)
+        await pilot.press("4")
+        await settle(pilot)
+        screen.query_one("#trainee-jobs", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        chooser = app.screen
+        assert isinstance(chooser, ChooseScreen)
+        assert "retry" in [choice_id for choice_id, _t, _h in chooser.choices]
