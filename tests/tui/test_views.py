@@ -46,7 +46,7 @@ def test_a_10000_character_multi_line_error_is_one_line_in_the_list() -> None:
     [row] = data.rows
     summary = one_line(row.classification.error_summary, 120)
     assert "\n" not in summary and len(summary) <= 120
-    assert row.error_short == "500"
+    assert row.error_short == "500 server error"
     assert row.classification.key == "dqt_500"
     detail = dict(view.detail_lines(row, now=NOW, notes=[]))
     assert "\n" not in detail["Error"] and len(detail["Error"]) <= 400
@@ -75,6 +75,7 @@ def test_counts_per_case_and_filters() -> None:
     counts = {case.key: case.count for case in data.cases}
     assert counts == {"all": 4, "teacher_not_found_10001": 3, "unreadable": 1}
     assert [row.entries for row in data.rows] == [3, 3, 3, 1]
+    assert data.rows[0].error_short == "404 TRN not found"
     assert data.rows[3].error_short == "unreadable"
     only = view.filter_rows(
         data.rows,

@@ -161,10 +161,12 @@ class FailedJobsScreen(TriageScreen):
     def on_mount(self) -> None:
         self.query_one("#jobs-filter", Input).cursor_blink = False
         table = self.query_one("#jobs", DataTable)
-        table.add_column("Trainee", key="trainee", width=18)
-        table.add_column("Job", key="job", width=13)
-        table.add_column("Error", key="error", width=10)
+        # At 80 columns the pane shows about 46: who, how old and what failed
+        # come first; the job class and the rest follow to the right.
+        table.add_column("Trainee", key="trainee", width=16)
         table.add_column("Age", key="age", width=5)
+        table.add_column("Error", key="error", width=17)
+        table.add_column("Job", key="job", width=13)
         table.add_column("#", key="entries", width=2)
         table.add_column("Slug", key="slug", width=10)
         table.add_column("Set", key="set", width=8)
@@ -284,9 +286,9 @@ class FailedJobsScreen(TriageScreen):
         for row in self.shown[:MAX_ROWS]:
             table.add_row(
                 row.trainee.name,
-                short_class(row.job.job_class),
-                row.error_short,
                 row.age,
+                row.error_short,
+                short_class(row.job.job_class),
                 str(row.entries),
                 row.trainee.slug,
                 row.job.where,
@@ -329,6 +331,8 @@ class FailedJobsScreen(TriageScreen):
             "f: fixes on offer · e: raw error · enter: the trainee", style="dim"
         )
         detail.update(text)
+        # Another job: read from its top, not where the last one was left.
+        self.query_one("#job-detail", VerticalScroll).scroll_home(animate=False)
 
     # --- actions on the highlighted job ----------------------------------------------
 

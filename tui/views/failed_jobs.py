@@ -96,6 +96,32 @@ def error_short(job: FailedJob) -> str:
     }.get(parsed.kind, parsed.kind)
 
 
+# A few words per case, after the HTTP status in the list's Error column: two
+# 400s (an unknown organisation, the award race) must not look alike at 80 columns.
+CASE_WORDS = {
+    "dqt_500": "server error",
+    "teacher_not_found_10001": "TRN not found",
+    "no_qts_record_10006": "no QTS record",
+    "no_incomplete_itt_award": "no open ITT",
+    "no_incomplete_itt_withdraw": "no open ITT",
+    "organisation_not_found": "Org not found",
+    "already_has_qts_race": "has QTS",
+    "trn_request_already_qualified": "has QTS",
+    "no_trn_yet_405": "no TRN yet",
+}
+
+
+def error_label(job: FailedJob, case_key: str) -> str:
+    """`400 Org not found`: the status and the case in a few words, when both
+    are known; otherwise `error_short`."""
+    short = error_short(job)
+    parsed = job.error_signal
+    words = CASE_WORDS.get(case_key)
+    if words and parsed is not None and parsed.kind == "http" and parsed.status:
+        return f"{parsed.status} {words}"
+    return short
+
+
 def _job_moment(job: FailedJob) -> datetime | None:
     return job.last_failure_at or job.score_time
 
@@ -149,7 +175,7 @@ def build(
                 classification=found,
                 trainee=label,
                 entries=entries,
-                error_short=error_short(job),
+                error_short=error_label(job, found.key),
                 age=days_ago(_job_moment(job), now),
                 search_text=" ".join(words).lower(),
             )
