@@ -56,7 +56,7 @@ class ModeBanner(Static):
             text.append(" demo data, nothing here is real ")
         if not app.writes_enabled:
             text.append(" READ-ONLY ", style="bold reverse")
-            text.append(" writes are off (set TRIAGE_ALLOW_WRITES=true to enable)")
+            text.append(" writes off; TRIAGE_ALLOW_WRITES=true turns them on")
         elif not app.sandbox:
             text.append(" WRITES ON ", style="bold reverse")
             text.append(" fixes change production data ")
