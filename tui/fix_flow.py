@@ -19,6 +19,7 @@ from tui.screens.choose import ChooseScreen
 from tui.screens.confirm import EDIT_PARAMETERS, ChangeSummary, ConfirmScreen
 from tui.screens.fix_params import FixParamsScreen
 from tui.screens.text_modal import TextModal
+from tui.views.text import one_line
 
 if TYPE_CHECKING:
     from services.fixes.base import Outcome, Preview
@@ -279,11 +280,21 @@ class FixFlow:
         self.on_applied()
 
 
+# About three lines of a toast at 80 columns, per part.
+TOAST_CHARS = 110
+
+
 def announce(app: TriageApp, outcome: Outcome) -> None:
     """A toast that names the outcome and, when partial, what is left to do."""
-    text = outcome.summary
+    text = one_line(outcome.summary, TOAST_CHARS)
+    cut = text != outcome.summary
     if outcome.left_to_do:
-        text += "\nLeft to do: " + "; ".join(outcome.left_to_do)
+        left = "; ".join(outcome.left_to_do)
+        text += "\nLeft to do: " + one_line(left, TOAST_CHARS)
+        cut = cut or len(left) > TOAST_CHARS
+    if cut:
+        # A toast covers the screen at 80x24: the whole outcome is journalled.
+        text += "\nIn full: Journal (l)."
     severity = {
         "applied": "information",
         "previewed": "information",
