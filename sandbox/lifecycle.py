@@ -183,7 +183,9 @@ def _start_simulator(data_dir: Path, api_key: str) -> dict[str, int]:
         sys.executable, "-m", "triage.cli", "dqt-sim",
         "--port", str(port),
         "--state", str(data_dir / DQT_STATE_FILE),
-        "--api-key", api_key,
+        # One token: a random key may start with "-", which argparse would
+        # otherwise take for an option of its own.
+        f"--api-key={api_key}",
     ]  # fmt: skip
     environment = dict(os.environ, TRIAGE_DATA_DIR=str(data_dir))
     with open(data_dir / SIMULATOR_LOG_FILE, "ab") as output:

@@ -265,3 +265,17 @@ def test_connections_find_the_simulator_again_after_it_stopped(
     urls = lifecycle.ensure_running(sandbox_dir)
     assert _simulator_answers(urls) == 404
     connections.close()
+
+
+def test_simulator_starts_with_a_key_that_looks_like_an_option(data_dir: Path) -> None:
+    # The sandbox's key is random URL-safe text: one in 64 starts with "-".
+    folder = data_dir / "dash"
+    folder.mkdir()
+    (folder / "dqt-api-key").write_text("-starts-with-a-dash")
+    (folder / "dqt-api-key").chmod(0o600)
+    try:
+        urls = lifecycle.ensure_running(folder)
+        assert urls.dqt_api_key == "-starts-with-a-dash"
+        assert _simulator_answers(urls) == 404
+    finally:
+        lifecycle.stop(folder)
