@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from rich.table import Table
+from rich.text import Text
+
 
 def one_line(text: str | None, limit: int = 160) -> str:
     """Any text as one line: newlines collapsed, cut with an ellipsis at `limit`."""
@@ -45,3 +48,15 @@ def day_text(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat()
     return value.isoformat()
+
+
+def label_grid(lines: list[tuple[str, str]]) -> Table:
+    """(label, value) pairs as two columns: bold labels on the left, each value in
+    its own column so a long value wraps under itself, not under the labels."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="bold", no_wrap=True)
+    # Long unbroken words (jids, class names) fold inside the column too.
+    grid.add_column(overflow="fold", ratio=1)
+    for label, value in lines:
+        grid.add_row(label, Text(value))
+    return grid
