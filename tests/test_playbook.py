@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "sidekiq"))
-
-from sidekiq_cases import capture, report_members  # noqa: E402
-
-from services.playbook import (  # noqa: E402
+from services.playbook import (
     AWARD_JOB,
     CASES,
     REGISTER_JOB,
@@ -21,10 +15,16 @@ from services.playbook import (  # noqa: E402
     needs_ordered_retry,
     trainee_notes,
 )
-from services.sidekiq.jobs import FailedJob, parse_member  # noqa: E402
+from services.sidekiq.jobs import FailedJob, parse_member
+from tests.sidekiq.sidekiq_cases import (
+    CAPTURED_FAILURES,
+    capture,
+    captured_trainee,
+    report_members,
+)
 
-# The failure each captured trainee's job raised (../shared/cases/README.md), and
-# the case it must be: for jobs with error text, by failure and job class.
+# The case each captured failure (`CAPTURED_FAILURES`) must be, for jobs with error
+# text; a few failures are a different case for another job class.
 FAILURE_CASE = {
     "http_404_teacher_not_found": "teacher_not_found_10001",
     "http_400_no_qts_record": "no_qts_record_10006",
@@ -34,35 +34,6 @@ FAILURE_CASE = {
     "http_500_empty": "dqt_500",
     "missing_trn": "update_missing_trn",
     "poll_timeout": "retrieve_trn_timeout",
-}
-CAPTURED = {
-    1: "http_404_teacher_not_found",
-    2: "http_404_teacher_not_found",
-    4: "http_400_org_not_found",
-    5: "poll_timeout",
-    6: "missing_trn",
-    7: "http_400_no_incomplete_itt",
-    9: "http_400_already_has_qts",
-    11: "http_400_org_not_found",
-    12: "http_500_empty",
-    14: "http_500_empty",
-    16: "http_500_html",
-    17: "http_404_teacher_not_found",
-    19: "http_400_org_not_found",
-    20: "poll_timeout",
-    21: "http_404_teacher_not_found",
-    22: "http_400_no_incomplete_itt",
-    24: "http_400_already_has_qts",
-    26: "missing_trn",
-    27: "http_500_empty",
-    29: "http_500_empty",
-    31: "http_400_org_not_found",
-    32: "http_404_teacher_not_found",
-    34: "http_400_org_not_found",
-    35: "poll_timeout",
-    36: "http_500_html",
-    37: "http_400_no_incomplete_itt",
-    39: "http_400_already_has_qts",
 }
 
 
@@ -80,16 +51,14 @@ def _first_of_case(key: str) -> FailedJob:
 
 def _trainee_of(job: FailedJob) -> int:
     assert job.target is not None
-    number = int(job.target.id)
-    # RetrieveTrnJob's TRN requests are numbered 50000 + trainee id in the capture.
-    return number - 50000 if job.target.model == "Dqt::TrnRequest" else number
+    return captured_trainee(job.target.model, int(job.target.id))
 
 
 def test_every_captured_failure_is_its_playbook_case() -> None:
     jobs = [job for job in _captured_jobs() if job.where != "schedule"]
     assert len(jobs) == 27
     for job in jobs:
-        failure = CAPTURED[_trainee_of(job)]
+        failure = CAPTURED_FAILURES[_trainee_of(job)]
         if failure == "http_400_no_incomplete_itt":
             expected = "no_incomplete_itt_withdraw"  # all captured ones are withdraws
             assert job.job_class == "Dqt::WithdrawTraineeJob"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 
@@ -14,57 +13,24 @@ from dqt.errors import (
     parse_job_error,
     parse_ruby_headers,
 )
+from tests.sidekiq.sidekiq_cases import CAPTURED_FAILURES, capture, captured_trainee
 
-DATA = Path(__file__).parent / "data" / "captured-app-options"
 HTTP_ERROR = "Dqt::Client::HttpError"
 HEADERS = (
     '{"date"=>["Tue, 18 Oct 2022 09:41:27 GMT"], '
     '"content-type"=>["application/problem+json; charset=utf-8"]}'
 )
 
-# What each trainee's job failed with in the captured sets (cases README).
-CAPTURED_FAILURES = {
-    1: "http_404_teacher_not_found",
-    2: "http_404_teacher_not_found",
-    4: "http_400_org_not_found",
-    5: "poll_timeout",
-    6: "missing_trn",
-    7: "http_400_no_incomplete_itt",
-    9: "http_400_already_has_qts",
-    11: "http_400_org_not_found",
-    12: "http_500_empty",
-    14: "http_500_empty",
-    16: "http_500_html",
-    17: "http_404_teacher_not_found",
-    19: "http_400_org_not_found",
-    20: "poll_timeout",
-    21: "http_404_teacher_not_found",
-    22: "http_400_no_incomplete_itt",
-    24: "http_400_already_has_qts",
-    26: "missing_trn",
-    27: "http_500_empty",
-    29: "http_500_empty",
-    31: "http_400_org_not_found",
-    32: "http_404_teacher_not_found",
-    34: "http_400_org_not_found",
-    35: "poll_timeout",
-    36: "http_500_html",
-    37: "http_400_no_incomplete_itt",
-    39: "http_400_already_has_qts",
-}
-
 
 def _captured_jobs() -> list[tuple[int, dict]]:
+    """(trainee id, payload) of every captured job that failed with error text."""
     jobs = []
-    for name in ("dead.json", "retry.json"):
-        for entry in json.loads((DATA / name).read_text()):
+    for name in ("dead", "retry"):
+        for entry in capture("captured-app-options", name):
             payload = json.loads(entry["payload_string"])
             gid = payload["args"][0]["arguments"][0]["_aj_globalid"]
-            record_id = int(gid.rsplit("/", 1)[1])
-            # The captured TRN-request records were numbered 50000 + trainee id.
-            if "/Dqt::TrnRequest/" in gid:
-                record_id -= 50_000
-            jobs.append((record_id, payload))
+            model, record_id = gid.rsplit("/", 2)[1:]
+            jobs.append((captured_trainee(model, int(record_id)), payload))
     return jobs
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +18,8 @@ from dqt_world import BORN, END, PROVIDER, START, UNIVERSITY
 from dqt.client import DqtClient
 from dqt.errors import DqtApiError, parse_job_error
 from dqt.models import SetIttOutcomeRequest, UpdateTeacherRequest
+from tests.sidekiq.sidekiq_cases import capture
 
-CAPTURED = Path(__file__).parent / "data" / "captured-app-options" / "dead.json"
 VALIDATION_TYPE = "https://tools.ietf.org/html/rfc7231#section-6.5.1"
 ITT_OUTCOME = "/v2/teachers/{trn}/itt-outcome"
 UPDATE = "/v2/teachers/update/{trn}"
@@ -41,7 +40,7 @@ def validation_body(key: str, message: str) -> dict[str, Any]:
 
 def captured_bodies() -> list[dict[str, Any]]:
     bodies = []
-    for entry in json.loads(CAPTURED.read_text()):
+    for entry in capture("captured-app-options", "dead"):
         parsed = parse_job_error(
             None, json.loads(entry["payload_string"])["error_message"]
         )

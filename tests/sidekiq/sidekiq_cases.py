@@ -2,6 +2,8 @@
 
 - Payloads real Sidekiq 6.4.1 wrote (`sidekiq-6.4/`): read from `../shared/cases/`
   beside the clone when it is there, else from the copy under `data/`.
+- What each captured job failed with (`CAPTURED_FAILURES`), as the cases README
+  lists it, and the trainee each captured job is about (`captured_trainee`).
 - The members given in the public bug reports (B01 ... B09), extracted verbatim
   from `../shared/cases/public-reports.md` into `data/public-reports-members.json`.
 """
@@ -27,6 +29,50 @@ CAPTURES = SHARED_CAPTURES if SHARED_CAPTURES.is_dir() else LOCAL_CAPTURES
 def capture(folder: str, name: str) -> list[dict[str, Any]]:
     """Entries of one captured file: `{score, score_raw, payload_string}` or lists."""
     return json.loads((CAPTURES / folder / f"{name}.json").read_text())
+
+
+# What each trainee's job failed with in `captured-app-options/` (the table in
+# ../shared/cases/README.md): the 27 jobs in `retry` and `dead`. The 13 ActiveJob
+# retries in `schedule` carry no error text, so they are not listed.
+CAPTURED_FAILURES: dict[int, str] = {
+    1: "http_404_teacher_not_found",
+    2: "http_404_teacher_not_found",
+    4: "http_400_org_not_found",
+    5: "poll_timeout",
+    6: "missing_trn",
+    7: "http_400_no_incomplete_itt",
+    9: "http_400_already_has_qts",
+    11: "http_400_org_not_found",
+    12: "http_500_empty",
+    14: "http_500_empty",
+    16: "http_500_html",
+    17: "http_404_teacher_not_found",
+    19: "http_400_org_not_found",
+    20: "poll_timeout",
+    21: "http_404_teacher_not_found",
+    22: "http_400_no_incomplete_itt",
+    24: "http_400_already_has_qts",
+    26: "missing_trn",
+    27: "http_500_empty",
+    29: "http_500_empty",
+    31: "http_400_org_not_found",
+    32: "http_404_teacher_not_found",
+    34: "http_400_org_not_found",
+    35: "poll_timeout",
+    36: "http_500_html",
+    37: "http_400_no_incomplete_itt",
+    39: "http_400_already_has_qts",
+}
+
+# The captured TRN requests were numbered 50000 + trainee id.
+TRN_REQUEST_NUMBER_OFFSET = 50_000
+
+
+def captured_trainee(model: str, record_id: int) -> int:
+    """The trainee a captured job is about, from its GlobalID's model and id."""
+    if model == "Dqt::TrnRequest":
+        return record_id - TRN_REQUEST_NUMBER_OFFSET
+    return record_id
 
 
 def retry_all_report() -> dict[str, Any]:
