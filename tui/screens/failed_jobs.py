@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,7 +28,7 @@ from tui.fix_flow import FixFlow, delete_orphan_job, job_preset
 from tui.screens.base import TriageScreen
 from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
-from tui.views.text import one_line, short_class
+from tui.views.text import label_grid, one_line, short_class
 from tui.widgets.load_state import LoadState
 
 # A table redraws every row it holds: past this many, choosing a case or typing a
@@ -323,14 +324,9 @@ class FailedJobsScreen(TriageScreen):
         notes = []
         if self.data and row.trainee.trainee_id is not None:
             notes = self.data.notes.get(row.trainee.trainee_id, [])
-        text = Text()
-        for label, value in view.detail_lines(row, now=self.triage.now(), notes=notes):
-            text.append(f"{label:>7} ", style="bold")
-            text.append(f"{value}\n")
-        text.append(
-            "f: fixes on offer · e: raw error · enter: the trainee", style="dim"
-        )
-        detail.update(text)
+        lines = view.detail_lines(row, now=self.triage.now(), notes=notes)
+        keys = Text("f: fixes on offer · e: raw error · enter: the trainee", "dim")
+        detail.update(Group(label_grid(lines), keys))
         # Another job: read from its top, not where the last one was left.
         self.query_one("#job-detail", VerticalScroll).scroll_home(animate=False)
 

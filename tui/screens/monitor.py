@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +21,7 @@ from textual.widgets import DataTable, Static
 from tui.failures import explain
 from tui.fix_flow import FixFlow
 from tui.screens.base import TriageScreen
+from tui.views.text import label_grid
 from tui.widgets.load_state import LoadState
 
 
@@ -176,14 +178,9 @@ class MonitorScreen(TriageScreen):
         if row is None:
             target.update("")
             return
-        text = Text()
         lines = self.detail(row, self.checks.get(row.trainee.id))
-        width = max(len(label) for label, _ in lines)
-        for label, value in lines:
-            text.append(f"{label:>{width}} ", style="bold")
-            text.append(f"{value}\n")
-        text.append("c: check DQT · f: fixes · enter: the trainee", style="dim")
-        target.update(text)
+        keys = Text("c: check DQT · f: fixes · enter: the trainee", "dim")
+        target.update(Group(label_grid(lines), keys))
 
     # --- actions ---------------------------------------------------------------------
 
