@@ -223,9 +223,13 @@ def _compare_award(
     awarded_on = awarded_at.date() if isinstance(awarded_at, datetime) else awarded_at
     state = enums.coerce(TraineeState, record.state)
 
-    register_text = f"{record.state_label}" + (
-        f", awarded {awarded_on.isoformat()}" if awarded_on else ""
-    )
+    # The award date Register holds; the state is worded in the ITT result row.
+    if awarded_on is not None:
+        register_text = awarded_on.isoformat()
+    elif state == TraineeState.awarded:
+        register_text = "awarded, no date"
+    else:
+        register_text = "not awarded"
     dqt_text = dqt_date.isoformat() if dqt_date else None
     notes: list[str] = []
     if other_date is not None:
@@ -307,8 +311,8 @@ def pick_itt_row(
         return (
             matched[0],
             "matched",
-            f"the ITT row at UKPRN {provider_ukprn} with programme type"
-            f" {matched[0].programme_type}, as Register picks it",
+            f"DQT's ITT record compared: UKPRN {provider_ukprn},"
+            f" {matched[0].programme_type} (the one Register's update picks)",
         )
     if len(matched) > 1:
         return (
@@ -361,6 +365,25 @@ def expected_results(record: TraineeRecord) -> frozenset[str] | None:
     return table.get(state) if state is not None else None
 
 
+# DQT's ITT results in plain words.
+RESULT_WORDS = {
+    "InTraining": "in training",
+    "UnderAssessment": "under assessment",
+    "Deferred": "deferred",
+    "Withdrawn": "withdrawn",
+    "Pass": "pass",
+}
+
+
+def _state_as_result(state_label: str, expected: frozenset[str] | None) -> str:
+    """Register's state in DQT's terms, the state itself in brackets when it
+    reads differently: "in training (TRN received)", "withdrawn"."""
+    if not expected:
+        return state_label
+    words = " or ".join(RESULT_WORDS.get(result, result) for result in sorted(expected))
+    return words if words == state_label else f"{words} ({state_label})"
+
+
 def _compare_itt(
     record: TraineeRecord, row: TeacherItt | None
 ) -> list[FieldComparison]:
@@ -383,7 +406,8 @@ def _compare_itt(
         FieldComparison(
             "itt.programme_type",
             "ITT programme type",
-            f"{record.route_label} ({mapped or 'no DQT type'})",
+            # In DQT's terms: the type Register sends for the trainee's route.
+            mapped or f"none for route {record.route_label}",
             row.programme_type,
             row.programme_type in route_types if route_types else None,
             ""
@@ -420,7 +444,7 @@ def _compare_itt(
         FieldComparison(
             "itt.result",
             "ITT result",
-            record.state_label,
+            _state_as_result(record.state_label, expected),
             row.result,
             result_match,
             note,

@@ -132,7 +132,15 @@ async def test_matching_trainee_has_no_differences(register, dqt) -> None:
     assert result.itt_selection == "matched"
     assert result.itt_row is not None
     assert result.by_name("itt.result").dqt == "InTraining"
-    assert result.by_name("qts_date").register == "TRN received"
+    # The award row holds Register's award date; the state is worded once, in
+    # DQT's terms, in the ITT result row.
+    assert result.by_name("qts_date").register == "not awarded"
+    assert result.by_name("itt.result").register == "in training (TRN received)"
+    assert result.by_name("itt.programme_type").register == "ProviderLedPostgrad"
+    assert result.itt_note == (
+        "DQT's ITT record compared: UKPRN 10000001, ProviderLedPostgrad"
+        " (the one Register's update picks)"
+    )
     assert result.teacher is not None and result.teacher.trn == "1000001"
     requests = simulator.controls.requests()
     assert [(r["method"], r["path"]) for r in requests] == [
@@ -240,11 +248,12 @@ async def test_stuck_award_shows_dqt_awarded_register_not(register, dqt) -> None
 
     award = result.by_name("qts_date")
     assert award.matches is False
-    assert (award.register, award.dqt) == ("recommended for award", "2024-06-30")
+    assert (award.register, award.dqt) == ("not awarded", "2024-06-30")
     assert "DQT awarded, Register did not record it" in award.note
     itt_result = result.by_name("itt.result")
     assert itt_result.matches is True
     assert itt_result.note == "DQT has already passed the trainee"
+    assert itt_result.register == "in training or pass (recommended for award)"
 
 
 async def test_awarded_on_register_withdrawn_on_dqt(register, dqt) -> None:
@@ -260,6 +269,8 @@ async def test_awarded_on_register_withdrawn_on_dqt(register, dqt) -> None:
     assert result.by_name("itt.result").note == (
         "Register's state awarded means Pass on DQT; DQT has Withdrawn"
     )
+    assert result.by_name("itt.result").register == "pass (awarded)"
+    assert result.by_name("qts_date").register == "2024-07-02"
 
 
 async def test_itt_row_choice_follows_register(register, dqt) -> None:
@@ -335,7 +346,8 @@ async def test_early_years_route_compares_the_eyts_date(register, dqt) -> None:
 
     assert result.has_differences is False, result.differences
     award = result.by_name("eyts_date")
-    assert (award.register, award.dqt) == ("awarded, awarded 2024-07-03", "2024-07-03")
+    # The date once, not the state word beside the award word.
+    assert (award.register, award.dqt) == ("2024-07-03", "2024-07-03")
 
 
 async def test_invalid_trn_sends_nothing(register, dqt) -> None:

@@ -296,23 +296,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 FAILED_OUTCOMES = frozenset({"dqt_unavailable", "dqt_error"})
 
 
 def comparison_view(comparison: Any) -> ComparisonView:
     """The service's comparison as rows: field, Register, DQT, mark, note."""
+    # When DQT was not compared every row carries the same note; the headline
+    # says it once.
+    unanswered = f"not compared: {comparison.message}"
     rows = []
     for item in comparison.fields:
         matches = item.matches
         mark = "" if matches is None else ("✓" if matches else "✗")
+        note = "" if item.note == unanswered else item.note or ""
         rows.append(
-            ComparisonRow(
-                item.label, _text(item.register), _text(item.dqt), mark, item.note or ""
-            )
+            ComparisonRow(item.label, _text(item.register), _text(item.dqt), mark, note)
         )
     outcome = str(comparison.outcome)
     message = comparison.message or outcome.replace("_", " ")
-    headline = message[:1].upper() + message[1:]
+    headline = _sentence(message)
     if comparison.itt_note:
-        headline += f"\n{comparison.itt_note}"
+        headline += f"\n{_sentence(comparison.itt_note)}"
     return ComparisonView(outcome, headline, rows, outcome in FAILED_OUTCOMES)
