@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Select, any_, bindparam, or_, select
+from sqlalchemy import BigInteger, Select, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 
@@ -210,16 +210,26 @@ def _select() -> Select[Any]:
 
 
 def _query(engine: Engine, trainee_ids: set[int], request_ids: set[int]) -> list[Any]:
-    # One array parameter each rather than thousands of IN parameters.
-    conditions = []
-    if trainee_ids:
-        ids = bindparam("trainee_ids", sorted(trainee_ids), type_=ARRAY(BigInteger))
-        conditions.append(schema.trainees.c.id == any_(ids))
+    """One statement: the trainees asked for, and the trainees of the TRN requests
+    asked for, found by trainees' primary key.
+
+    The requests' trainees join the wanted ids inside the array (array_cat), not
+    through an OR across the joined tables: the OR made PostgreSQL scan every
+    trainee (a million in production) on each load. One array parameter each
+    rather than thousands of IN parameters.
+    """
+    requests = schema.dqt_trn_requests
+    wanted: Any = bindparam("trainee_ids", sorted(trainee_ids), type_=ARRAY(BigInteger))
     if request_ids:
-        ids = bindparam("request_ids", sorted(request_ids), type_=ARRAY(BigInteger))
-        conditions.append(schema.dqt_trn_requests.c.id == any_(ids))
+        asked = bindparam("request_ids", sorted(request_ids), type_=ARRAY(BigInteger))
+        owners = select(requests.c.trainee_id).where(requests.c.id == any_(asked))
+        wanted = func.array_cat(
+            wanted, func.array(owners.scalar_subquery()), type_=ARRAY(BigInteger)
+        )
     with engine.connect() as connection:
-        return list(connection.execute(_select().where(or_(*conditions))))
+        return list(
+            connection.execute(_select().where(schema.trainees.c.id == any_(wanted)))
+        )
 
 
 def find_trainee(engine: Engine, slug_or_id: str) -> TraineeSummary | None:
