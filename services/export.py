@@ -39,7 +39,7 @@ from sqlalchemy.engine import Engine
 from services import monitors
 from services.playbook import CASES, classify, has_failed
 from services.register import enums
-from services.register.schema import providers, trainees
+from services.register.schema import trainees
 from services.sidekiq.jobs import FailedJob
 from services.sidekiq.resolve import Resolution, resolution_of, resolve_jobs
 
@@ -289,7 +289,8 @@ def count_rows(engine: Engine, request: ExportRequest) -> int | None:
     """How many rows a pending-list export will have (for the progress bar).
 
     The lists' joins add no rows (one provider, at most one newest TRN request per
-    trainee), so counting the trainees with the same filter is enough.
+    trainee), so counting the trainees with the lists' own filter
+    (`monitors.waiting_in`) is enough.
     """
     state = {
         "pending-trns": enums.TraineeState.submitted_for_trn,
@@ -301,7 +302,7 @@ def count_rows(engine: Engine, request: ExportRequest) -> int | None:
         total = conn.execute(
             select(func.count())
             .select_from(trainees)
-            .where(trainees.c.state == int(state), trainees.c.discarded_at.is_(None))
+            .where(*monitors.waiting_in(state))
         ).scalar_one()
     return min(total, request.limit) if request.limit is not None else total
 
@@ -391,10 +392,7 @@ def resolve_trainees(
     if trainee_ids:
         with engine.connect() as conn:
             rows = conn.execute(
-                select(*monitors.trainee_columns())
-                .select_from(trainees)
-                .outerjoin(providers, providers.c.id == trainees.c.provider_id)
-                .where(trainees.c.id.in_(trainee_ids))
+                monitors.trainee_facts_select().where(trainees.c.id.in_(trainee_ids))
             )
             facts = {row.trainee_id: monitors.facts_from_row(row) for row in rows}
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.engine import Connection, Row
 
 from dqt.errors import parse_job_error
@@ -161,6 +161,24 @@ TRAINEE_COLUMN_COUNT = len(fields(TraineeFacts))
 
 def facts_from_row(row: Row[Any]) -> TraineeFacts:
     return TraineeFacts(*tuple(row)[:TRAINEE_COLUMN_COUNT])
+
+
+def trainee_facts_select(*extra_columns: Any) -> Select[Any]:
+    """Trainees joined to their provider: `trainee_columns()`, then `extra_columns`.
+
+    A trainee whose provider row is missing is still read (its provider columns
+    are empty), so `facts_from_row` reads every row of the result.
+    """
+    return (
+        select(*trainee_columns(), *extra_columns)
+        .select_from(trainees)
+        .outerjoin(providers, providers.c.id == trainees.c.provider_id)
+    )
+
+
+def waiting_in(state: enums.TraineeState) -> tuple[ColumnElement[bool], ...]:
+    """The monitors' filter: trainees in `state` that are not discarded."""
+    return (trainees.c.state == int(state), trainees.c.discarded_at.is_(None))
 
 
 # --- what Sidekiq is doing about a record -------------------------------------
@@ -454,21 +472,15 @@ def pending_trn_select() -> Select[Any]:
         .lateral("request")
     )
     return (
-        select(
-            *trainee_columns(),
+        trainee_facts_select(
             newest_request.c.id.label("trn_request_id"),
             newest_request.c.request_id.label("request_uuid"),
             newest_request.c.state.label("request_state"),
             newest_request.c.created_at.label("request_created_at"),
             newest_request.c.response.label("request_response"),
         )
-        .select_from(trainees)
-        .outerjoin(providers, providers.c.id == trainees.c.provider_id)
         .outerjoin(newest_request, true())  # the lateral subquery holds the condition
-        .where(
-            trainees.c.state == int(enums.TraineeState.submitted_for_trn),
-            trainees.c.discarded_at.is_(None),
-        )
+        .where(*waiting_in(enums.TraineeState.submitted_for_trn))
         .order_by(newest_request.c.created_at.asc().nulls_first(), trainees.c.id.asc())
     )
 
@@ -615,13 +627,8 @@ class PendingAward:
 def pending_award_select() -> Select[Any]:
     """Trainees recommended for award (not discarded), oldest recommendation first."""
     return (
-        select(*trainee_columns())
-        .select_from(trainees)
-        .outerjoin(providers, providers.c.id == trainees.c.provider_id)
-        .where(
-            trainees.c.state == int(enums.TraineeState.recommended_for_award),
-            trainees.c.discarded_at.is_(None),
-        )
+        trainee_facts_select()
+        .where(*waiting_in(enums.TraineeState.recommended_for_award))
         .order_by(
             trainees.c.recommended_for_award_at.asc().nulls_first(),
             trainees.c.id.asc(),
