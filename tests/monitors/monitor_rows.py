@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from dqt.simulator.state import Teacher, TrnRequest
 from services.register.schema import dqt_trn_requests, providers, trainees
 from services.sidekiq import wire
 
@@ -52,6 +53,18 @@ def add_trainee(engine: Engine, trainee_id: int, **values: Any) -> None:
         conn.execute(insert(trainees).values(**row))
 
 
+def request_uuid(request_id: int) -> str:
+    """The uuid Register sent DQT for TRN request row `request_id`."""
+    return f"00000000-0000-4000-8000-{request_id:012d}"
+
+
+def dqt_trn_request(request_id: int, teacher: Teacher) -> TrnRequest:
+    """DQT's side of Register's TRN request row `request_id`, made for `teacher`."""
+    return TrnRequest(
+        client="register", request_id=request_uuid(request_id), teacher_uid=teacher.uid
+    )
+
+
 def add_trn_request(
     engine: Engine,
     request_id: int,
@@ -61,7 +74,7 @@ def add_trn_request(
     state: int = 0,
     response: Any = None,
 ) -> str:
-    uuid = f"00000000-0000-4000-8000-{request_id:012d}"
+    uuid = request_uuid(request_id)
     with engine.begin() as conn:
         conn.execute(
             insert(dqt_trn_requests).values(

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from monitor_rows import add_provider, add_trainee, add_trn_request
+from monitor_rows import add_provider, add_trainee, add_trn_request, dqt_trn_request
 
 from dqt.client import DqtClient
-from dqt.simulator.state import ApiKey, IttRecord, SimulatorState, Teacher, TrnRequest
+from dqt.simulator.state import ApiKey, IttRecord, SimulatorState, Teacher
 from services import monitors
 from services.export import DqtLookup, ExportRequest, export_to_text
 
@@ -22,10 +22,6 @@ TODAY = date(2026, 12, 4)
 KEY = "monitor-test-key"
 BIRTH = date(1990, 5, 2)
 UKPRN = "10001234"
-
-
-def request_uuid(number: int) -> str:
-    return f"00000000-0000-4000-8000-{number:012d}"
 
 
 @pytest.fixture
@@ -56,16 +52,8 @@ def dqt(make_simulator: Any) -> Any:
         api_keys=[ApiKey(key=KEY, client="register")],
         teachers=[awarded, in_training, has_trn, waiting],
         trn_requests=[
-            TrnRequest(
-                client="register",
-                request_id=request_uuid(1031),
-                teacher_uid=has_trn.uid,
-            ),
-            TrnRequest(
-                client="register",
-                request_id=request_uuid(1032),
-                teacher_uid=waiting.uid,
-            ),
+            dqt_trn_request(1031, has_trn),
+            dqt_trn_request(1032, waiting),
         ],
     )
     return make_simulator(state)

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from monitor_rows import add_provider, add_trainee, add_trn_request
+from monitor_rows import add_provider, add_trainee, add_trn_request, dqt_trn_request
 from sqlalchemy import select, update
 
-from dqt.simulator.state import ApiKey, SimulatorState, Teacher, TrnRequest
+from dqt.simulator.state import ApiKey, SimulatorState, Teacher
 from services import fixes
 from services.fixes.base import FixContext
 from services.fixes.text import preview_lines
@@ -20,10 +20,6 @@ from services.register.schema import audits, dqt_trn_requests, trainees
 KEY = "record-trn-key"
 BIRTH = date(1990, 5, 2)
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-
-
-def request_uuid(number: int) -> str:
-    return f"00000000-0000-4000-8000-{number:012d}"
 
 
 @pytest.fixture
@@ -41,16 +37,8 @@ def dqt(make_simulator: Any) -> Any:
             api_keys=[ApiKey(key=KEY, client="register")],
             teachers=[issued, waiting],
             trn_requests=[
-                TrnRequest(
-                    client="register",
-                    request_id=request_uuid(1031),
-                    teacher_uid=issued.uid,
-                ),
-                TrnRequest(
-                    client="register",
-                    request_id=request_uuid(1032),
-                    teacher_uid=waiting.uid,
-                ),
+                dqt_trn_request(1031, issued),
+                dqt_trn_request(1032, waiting),
             ],
         )
     )
