@@ -5,7 +5,9 @@
 - What each captured job failed with (`CAPTURED_FAILURES`), as the cases README
   lists it, and the trainee each captured job is about (`captured_trainee`).
 - The members given in the public bug reports (B01 ... B09), extracted verbatim
-  from `../shared/cases/public-reports.md` into `data/public-reports-members.json`.
+  from `../shared/cases/public-reports.md` into `data/public-reports-members.json`,
+  and the variants several tests build from them (`b01_member`, `b08_award_member`,
+  `seed_b07`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from services.playbook import AWARD_JOB
 from services.register import schema
 
 HERE = Path(__file__).resolve().parent
@@ -161,3 +164,39 @@ def b01_member(number: int) -> str:
             f"0b010000-0000-4000-8000-000000000{100 + number}",
         )
     )
+
+
+def b08_award_member(jid: str) -> str:
+    """B08's update member made into the trainee's failed award job, with `jid`."""
+    payload = json.loads(report_members("B08")[0])
+    payload["wrapped"] = AWARD_JOB
+    payload["args"][0]["job_class"] = AWARD_JOB
+    payload["jid"] = jid
+    payload["error_message"] = "status: 500, body: , headers: {}"
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def seed_b07(engine: Engine, redis: Any) -> None:
+    """B07's dead set: B07's orphan (trainee 799, in no table), the same job for
+    trainees 701, 702 and 703 (703 discarded), and a RetrieveTrnJob for TRN request
+    5160, whose row is gone (trainee 702's request is 5161).
+    """
+    add_provider(engine)
+    add_trainee(engine, 701)
+    add_trainee(engine, 702)
+    add_trainee(engine, 703, discarded_at="2023-05-30T10:00:00")
+    add_trn_request(engine, 5161, 702)
+
+    orphan = report_members("B07")[0]
+    for number in (701, 702, 703):
+        member = orphan.replace("Trainee/799", f"Trainee/{number}").replace(
+            "b07000000000000000000799", f"b07000000000000000000{number}"
+        )
+        zadd_raw(redis, "dead", member, 1685610001.0 + number)
+    zadd_raw(redis, "dead", orphan, 1685610001.0)
+    retrieve = (
+        orphan.replace("Dqt::UpdateTraineeJob", "Dqt::RetrieveTrnJob")
+        .replace("Trainee/799", "Dqt::TrnRequest/5160")
+        .replace("b07000000000000000000799", "b07000000000000000005160")
+    )
+    zadd_raw(redis, "dead", retrieve, 1685610002.0)

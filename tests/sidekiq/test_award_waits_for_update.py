@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sidekiq_cases import report_members, zadd_raw
+from sidekiq_cases import b08_award_member, report_members, zadd_raw
 
 from services.journal import Journal
-from services.playbook import AWARD_JOB, classify, classify_among
+from services.playbook import classify, classify_among
 from services.sidekiq.actions import JobActions
 from services.sidekiq.reader import read_snapshot
 from services.sidekiq.update_first import award_waits_for, pending_updates
@@ -19,18 +19,9 @@ UPDATE_JID = "b08000000000000000000808"
 AWARD_JID = "b08000000000000000000606"
 
 
-def _award_member() -> str:
-    payload = json.loads(report_members("B08")[0])
-    payload["wrapped"] = AWARD_JOB
-    payload["args"][0]["job_class"] = AWARD_JOB
-    payload["jid"] = AWARD_JID
-    payload["error_message"] = "status: 500, body: , headers: {}"
-    return json.dumps(payload, separators=(",", ":"))
-
-
 def _setup(redis: Any, tmp_path: Path) -> tuple[Any, Any, JobActions]:
     zadd_raw(redis, "dead", report_members("B08")[0], 1686052801.0)
-    zadd_raw(redis, "dead", _award_member(), 1686052802.0)
+    zadd_raw(redis, "dead", b08_award_member(AWARD_JID), 1686052802.0)
     jobs = {job.jid: job for job in read_snapshot(redis).failed}
     actions = JobActions(
         redis,

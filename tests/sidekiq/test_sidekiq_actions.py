@@ -19,6 +19,7 @@ from sidekiq_cases import (
     load_capture,
     report_members,
     retry_all_report,
+    seed_b07,
     zadd_raw,
 )
 
@@ -285,30 +286,8 @@ def test_two_operators_retrying_at_once_push_each_job_once(
 def test_b07_bulk_retry_skips_orphans_and_says_so(
     redis_client: Any, engine: Any, tmp_path: Path
 ) -> None:
-    add_provider(engine)
-    add_trainee(engine, 701)
-    add_trainee(engine, 702)
-    add_trainee(engine, 703, discarded_at="2023-05-30T10:00:00")
-    add_trn_request(engine, 5161, 702)
+    seed_b07(engine, redis_client)
     orphan = report_members("B07")[0]
-    for number in (701, 702, 703):
-        zadd_raw(
-            redis_client,
-            "dead",
-            orphan.replace("Trainee/799", f"Trainee/{number}").replace(
-                "b07000000000000000000799", f"b07000000000000000000{number}"
-            ),
-            1685610001.0 + number,
-        )
-    zadd_raw(redis_client, "dead", orphan, 1685610001.0)
-    zadd_raw(
-        redis_client,
-        "dead",
-        orphan.replace("Dqt::UpdateTraineeJob", "Dqt::RetrieveTrnJob")
-        .replace("Trainee/799", "Dqt::TrnRequest/5160")
-        .replace("b07000000000000000000799", "b07000000000000000005160"),
-        1685610002.0,
-    )
     view = load_failed_jobs(redis_client, engine)
     resolutions = {row.job.target: row.resolution for row in view.rows}
     actions = _actions(redis_client, tmp_path)

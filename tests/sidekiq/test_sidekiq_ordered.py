@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sidekiq_cases import report_members, zadd_raw
+from sidekiq_cases import b08_award_member, report_members, zadd_raw
 
 from services.journal import Journal
-from services.playbook import AWARD_JOB
 from services.sidekiq.actions import JobActions
 from services.sidekiq.ordered import HOLD_SECONDS, ordered_retry_plan
 from services.sidekiq.reader import read_snapshot
@@ -21,17 +20,8 @@ AWARD_JID = "b08000000000000000000606"
 SCHEDULED_AWARD_JID = "b08000000000000000000707"
 
 
-def _award_member(jid: str) -> str:
-    payload = json.loads(report_members("B08")[0])
-    payload["wrapped"] = AWARD_JOB
-    payload["args"][0]["job_class"] = AWARD_JOB
-    payload["jid"] = jid
-    payload["error_message"] = "status: 500, body: , headers: {}"
-    return json.dumps(payload, separators=(",", ":"))
-
-
 def _scheduled_award(jid: str) -> str:
-    payload = json.loads(_award_member(jid))
+    payload = json.loads(b08_award_member(jid))
     for key in ("enqueued_at", "error_message", "error_class", "failed_at"):
         payload.pop(key)
     payload.pop("retry_count")
@@ -41,7 +31,7 @@ def _scheduled_award(jid: str) -> str:
 
 def _setup(redis: Any, tmp_path: Path) -> tuple[Any, JobActions]:
     zadd_raw(redis, "dead", report_members("B08")[0], 1686052801.0)
-    zadd_raw(redis, "dead", _award_member(AWARD_JID), 1686052802.0)
+    zadd_raw(redis, "dead", b08_award_member(AWARD_JID), 1686052802.0)
     zadd_raw(redis, "schedule", _scheduled_award(SCHEDULED_AWARD_JID), NOW + 60)
     jobs = read_snapshot(redis).failed
     plan = ordered_retry_plan(jobs, NO_TARGET)
@@ -126,7 +116,7 @@ def test_award_waiting_in_the_retry_set_is_held_too(
     redis_client: Any, tmp_path: Path
 ) -> None:
     zadd_raw(redis_client, "dead", report_members("B08")[0], 1686052801.0)
-    award = _award_member(AWARD_JID)
+    award = b08_award_member(AWARD_JID)
     zadd_raw(redis_client, "retry", award, NOW + 30)
     plan = ordered_retry_plan(read_snapshot(redis_client).failed, NO_TARGET)
     assert plan is not None

@@ -12,6 +12,7 @@ from sidekiq_cases import (
     capture,
     load_capture,
     report_members,
+    seed_b07,
     zadd_raw,
 )
 from sqlalchemy import event
@@ -95,24 +96,7 @@ def test_dead_set_health_from_a_snapshot_matches_redis(redis_client: Any) -> Non
 
 
 def test_b07_targets_resolved_in_one_query(redis_client: Any, engine: Any) -> None:
-    add_provider(engine)
-    add_trainee(engine, 701)
-    add_trainee(engine, 702)
-    add_trainee(engine, 703, discarded_at="2023-05-30T10:00:00")
-    add_trn_request(engine, 5161, 702)
-    orphan = report_members("B07")[0]
-    for number in (701, 702, 703):
-        member = orphan.replace("Trainee/799", f"Trainee/{number}").replace(
-            "b07000000000000000000799", f"b07000000000000000000{number}"
-        )
-        zadd_raw(redis_client, "dead", member, 1685610001.0 + number)
-    zadd_raw(redis_client, "dead", orphan, 1685610001.0)
-    retrieve = (
-        orphan.replace("Dqt::UpdateTraineeJob", "Dqt::RetrieveTrnJob")
-        .replace("Trainee/799", "Dqt::TrnRequest/5160")
-        .replace("b07000000000000000000799", "b07000000000000000005160")
-    )
-    zadd_raw(redis_client, "dead", retrieve, 1685610002.0)
+    seed_b07(engine, redis_client)
 
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
