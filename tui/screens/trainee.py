@@ -145,6 +145,8 @@ class TraineeScreen(TriageScreen):
         self.jobs: view.TraineeJobs | None = None
         self.fix_names: list[str] = []
         self.fixes = FixFlow(self, self.action_reload)
+        # The comparison shown, kept to lay the table out again on a resize.
+        self.shown: view.ComparisonView | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(f"Trainee {self.trainee_id}", id="trainee-heading")
@@ -159,8 +161,9 @@ class TraineeScreen(TriageScreen):
                 with VerticalScroll(id="compare-side"):
                     yield Static("Asking DQT…", id="compare-headline")
                     yield LoadState(id="compare-load")
-                    yield DataTable(id="compare", cursor_type="row", zebra_stripes=True)
+                    # Above the table: at 80x24 the table alone fills the pane.
                     yield Static("", id="compare-notes")
+                    yield DataTable(id="compare", cursor_type="row", zebra_stripes=True)
                     # Wide terminals show the trainee's jobs here too.
                     yield Static("", id="compare-jobs")
             with TabPane("2 Record", id="tab-record"), VerticalScroll():
@@ -177,12 +180,6 @@ class TraineeScreen(TriageScreen):
                 yield OptionList(id="trainee-fixes")
 
     def on_mount(self) -> None:
-        compare = self.query_one("#compare", DataTable)
-        compare.add_column("Field", key="field", width=19)
-        compare.add_column("Register", key="register", width=16)
-        compare.add_column("DQT", key="dqt", width=16)
-        compare.add_column("", key="mark", width=1)
-        compare.add_column("Note", key="note")
         jobs = self.query_one("#trainee-jobs", DataTable)
         jobs.add_column("Job", key="job", width=22)
         jobs.add_column("Case", key="case", width=26)
@@ -320,11 +317,8 @@ class TraineeScreen(TriageScreen):
             )
             return
         shown = view.comparison_view(comparison)
-        table = self.query_one("#compare", DataTable)
-        table.clear()
-        for row in shown.rows:
-            mark = Text(row.mark, style="bold red" if row.mark == "✗" else "green")
-            table.add_row(row.label, row.register, row.dqt, mark, row.note)
+        self.shown = shown
+        self._fill_compare()
         headline = Text(shown.headline, style="bold")
         self.query_one("#compare-headline", Static).update(headline)
         if shown.failed:
@@ -332,12 +326,62 @@ class TraineeScreen(TriageScreen):
             load.failed("DQT", comparison.error or shown.headline, retry_key="g")
         else:
             load.ready()
-        notes = [
-            f"✗ {row.label}: {row.note}"
-            for row in shown.rows
-            if row.mark == "✗" and row.note
-        ]
-        self.query_one("#compare-notes", Static).update("\n".join(notes))
+
+    def _fill_compare(self) -> None:
+        """The comparison table laid out for the pane's width: values wrap in
+        their cells rather than being cut, and the notes get a column only where
+        they fit; elsewhere they are listed in full above the table."""
+        if self.shown is None:
+            return
+        side = self.query_one("#compare-side", VerticalScroll)
+        width = side.scrollable_content_region.width
+        if width <= 0:
+            # Not laid out (another tab is shown): the screen's width, less the
+            # record pane beside it on wide terminals and the scrollbar.
+            width = self.size.width - 2 - (0 if self.has_class("-narrow") else 46)
+        rows = self.shown.rows
+        widths = view.compare_widths(rows, width)
+
+        table = self.query_one("#compare", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("Field", key="field", width=widths.field)
+        table.add_column("Register", key="register", width=widths.register)
+        table.add_column("DQT", key="dqt", width=widths.dqt)
+        table.add_column("", key="mark", width=1)
+        if widths.note is not None:
+            table.add_column("Note", key="note", width=widths.note)
+        for row in rows:
+            mark = Text(row.mark, style="bold red" if row.mark == "✗" else "green")
+            cells: list[str | Text] = [row.label, row.register, row.dqt, mark]
+            if widths.note is not None:
+                cells.append(row.note)
+            # height=None: a long value wraps to a second line in its cell.
+            table.add_row(*cells, height=None)
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+        notes = Text()
+        if widths.note is None:
+            for row in rows:
+                if not row.note:
+                    continue
+                if row.mark == "✗":
+                    notes.append("✗ ", style="bold red")
+                else:
+                    notes.append("· ", style="dim")
+                notes.append(f"{row.label}: ", style="bold")
+                notes.append(f"{row.note}\n")
+        notes.rstrip()
+        self.query_one("#compare-notes", Static).update(notes)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fill_compare)
+
+    @on(TabbedContent.TabActivated, "#trainee-tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-compare":
+            self.call_after_refresh(self._fill_compare)
 
     def action_retry_dqt(self) -> None:
         if self.data is None:

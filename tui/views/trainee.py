@@ -322,3 +322,43 @@ def comparison_view(comparison: Any) -> ComparisonView:
     if comparison.itt_note:
         headline += f"\n{_sentence(comparison.itt_note)}"
     return ComparisonView(outcome, headline, rows, outcome in FAILED_OUTCOMES)
+
+
+# Each DataTable column is padded by one cell on either side.
+CELL_PADDING = 2
+# Below this the Note column would wrap every note into a tall row: the notes are
+# listed above the table instead.
+NOTE_COLUMN_MIN = 30
+VALUE_COLUMN_MIN = 10
+
+
+@dataclass(frozen=True)
+class CompareWidths:
+    field: int
+    register: int
+    dqt: int
+    note: int | None  # None: no Note column, the notes are listed apart
+
+
+def compare_widths(rows: list[ComparisonRow], width: int) -> CompareWidths:
+    """Column widths that fit `width` cells. Values are never cut: when the
+    Register and DQT columns must be narrower than their longest value, the
+    value wraps inside its cell; the notes get a column only when there is room
+    for them, else they are listed apart in full."""
+    field = max([len("Field"), *(len(row.label) for row in rows)])
+    register = max([len("Register"), *(len(row.register) for row in rows)])
+    dqt = max([len("DQT"), *(len(row.dqt) for row in rows)])
+    fixed = field + 1 + 4 * CELL_PADDING  # the field, the mark and every padding
+    spare = width - fixed
+
+    if register + dqt > spare:
+        # Share what is left in proportion to the longest value on each side.
+        wanted = register + dqt
+        register = max(VALUE_COLUMN_MIN, spare * register // wanted)
+        dqt = max(VALUE_COLUMN_MIN, spare - register)
+        return CompareWidths(field, register, dqt, None)
+
+    room = spare - register - dqt - CELL_PADDING
+    has_notes = any(row.note for row in rows)
+    note = room if has_notes and room >= NOTE_COLUMN_MIN else None
+    return CompareWidths(field, register, dqt, note)
