@@ -10,6 +10,7 @@ import pytest
 
 from services.fixes.base import FixContext
 from services.journal import Journal
+from tests.fixes.dqt_state import API_KEY, state
 from tests.fixes.helpers import FIXED_NOW, PROVIDER_ID, add_provider
 
 
@@ -30,6 +31,19 @@ def make_ctx(
         }
         values.update(overrides)
         return FixContext(**values)
+
+    return build
+
+
+@pytest.fixture
+def dqt_ctx(
+    make_ctx: Callable[..., FixContext], make_simulator: Callable[..., Any]
+) -> Callable[..., FixContext]:
+    """`dqt_ctx(*teachers)`: a FixContext on a DQT simulator holding those teachers."""
+
+    def build(*teachers: Any) -> FixContext:
+        simulator = make_simulator(state(*teachers))
+        return make_ctx(dqt_base_url=simulator.url, dqt_api_key=API_KEY)
 
     return build
 

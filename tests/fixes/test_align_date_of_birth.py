@@ -76,10 +76,9 @@ def test_register_right_writes_the_message_for_dqt_and_changes_nothing(
     assert "1994" not in ctx.journal.path.read_text()
 
 
-def test_same_dates_have_nothing_to_align(engine, provider, make_ctx, make_simulator):
+def test_same_dates_have_nothing_to_align(engine, provider, dqt_ctx):
     add_trainee(engine, 102, **MATCHING_TRAINEE)
-    simulator = make_simulator(state(teacher()))
-    ctx = make_ctx(dqt_base_url=simulator.url, dqt_api_key=API_KEY)
+    ctx = dqt_ctx(teacher())
 
     preview = fixes.preview(ctx, "align_date_of_birth", "102", {"right": "dqt"})
 
@@ -109,12 +108,11 @@ def test_without_dqt_the_operator_gives_dqts_value(engine, provider, ctx):
 
 
 def test_register_right_with_dqt_unreadable_still_writes_the_message(
-    engine, provider, make_ctx, make_simulator
+    engine, provider, dqt_ctx
 ):
     # DQT has no active teacher with this TRN (inactive or merged).
     add_trainee(engine, 104, **{**MATCHING_TRAINEE, "trn": "2000026"})
-    simulator = make_simulator(state(teacher()))
-    ctx = make_ctx(dqt_base_url=simulator.url, dqt_api_key=API_KEY)
+    ctx = dqt_ctx(teacher())
 
     preview = fixes.preview(ctx, "align_date_of_birth", "104", {"right": "register"})
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from services import fixes
-from tests.fixes.dqt_state import API_KEY, MATCHING_TRAINEE, state, teacher
+from tests.fixes.dqt_state import MATCHING_TRAINEE, teacher
 from tests.fixes.helpers import (
     ALREADY_HAS_QTS,
     NO_INCOMPLETE_ITT,
@@ -22,17 +22,6 @@ from tests.fixes.helpers import (
 
 UPDATE = "Dqt::UpdateTraineeJob"
 AWARD = "Dqt::RecommendForAwardJob"
-
-
-@pytest.fixture
-def dqt_ctx(make_ctx, make_simulator):
-    """A context on a simulator holding the given teachers."""
-
-    def build(*teachers):
-        simulator = make_simulator(state(*teachers))
-        return make_ctx(dqt_base_url=simulator.url, dqt_api_key=API_KEY)
-
-    return build
 
 
 def _recommended(engine, trainee_id=301, **columns):

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import pytest
-
 from services import fixes
-from tests.fixes.dqt_state import API_KEY, MATCHING_TRAINEE, state, teacher
+from tests.fixes.dqt_state import MATCHING_TRAINEE, teacher
 from tests.fixes.helpers import add_audit, add_trainee
-
-
-@pytest.fixture
-def dqt_ctx(make_ctx, make_simulator):
-    def build(*teachers):
-        simulator = make_simulator(state(*teachers))
-        return make_ctx(dqt_base_url=simulator.url, dqt_api_key=API_KEY)
-
-    return build
 
 
 def _awarded(engine, trainee_id):
