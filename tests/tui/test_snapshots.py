@@ -226,32 +226,50 @@ def test_pending_awards(
 
 
 def _write_journal(folder: Path) -> None:
+    from sandbox.demo_cases import MISSING_TRAINEE_ID
     from services.journal import Journal, JournalEntry
 
     journal = Journal.in_data_dir(folder)
+    # The newest entry (highlighted) has values long enough to wrap in the
+    # detail pane; the refused one names a trainee Register does not have.
     entries = [
         (
             "fix:unwithdraw",
             "applied",
             "trainee 46: state withdrawn -> TRN received",
             "Withdrawn in error, provider confirmed by email",
+            {"trainee_id": WITHDRAWN_IN_ERROR_ID},
+            {},
         ),
-        ("fix:award_on_register", "refused", "writes are disabled", "check"),
+        (
+            "fix:award_on_register",
+            "refused",
+            "writes are disabled",
+            "check",
+            {"trainee_id": MISSING_TRAINEE_ID},
+            {},
+        ),
         (
             "jobs:retry",
             "partial",
             "database changed; UpdateTraineeJob not enqueued",
-            "DOB aligned with DQT",
+            "DOB aligned with DQT after the provider sent the birth certificate "
+            "(Zendesk 481516)",
+            {"trainee_id": WITHDRAWN_IN_ERROR_ID, "jids": ["4c1f0e9a2b7d3c5e6f708192"]},
+            {"left_to_do": ["enqueue UpdateTraineeJob for trainee 46 (r on its job)"]},
         ),
     ]
-    for minutes, (action, outcome, summary, comment) in enumerate(entries):
+    for minutes, (action, outcome, summary, comment, target, detail) in enumerate(
+        entries
+    ):
         journal.append(
             JournalEntry(
                 operator=OPERATOR,
                 action=action,
                 outcome=outcome,  # type: ignore[arg-type]
                 summary=summary,
-                target={"trainee_id": 46},
+                target=target,
+                detail=detail,
                 comment=comment,
                 at=FIXED_NOW - timedelta(minutes=10 * (3 - minutes)),
             )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
+from services.register.names import TraineeNames, trainee_names
 from tui.export_flow import export_table
 from tui.failures import explain
 from tui.screens.base import TriageScreen
@@ -64,6 +67,8 @@ class JournalScreen(TriageScreen):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[Any] = []
+        # Trainees' names for the entries shown; None until read (or unreadable).
+        self.names: TraineeNames | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="journal-main"):
@@ -77,8 +82,8 @@ class JournalScreen(TriageScreen):
         table = self.query_one("#journal", DataTable)
         table.add_column("When (UTC)", key="at", width=16)
         table.add_column("Outcome", key="outcome", width=9)
-        table.add_column("Action", key="action", width=20)
-        table.add_column("Trainee", key="trainee", width=14)
+        table.add_column("Action", key="action", width=18)
+        table.add_column("Trainee", key="trainee", width=28)
         table.add_column("Operator", key="operator", width=8)
         table.add_column("Summary", key="summary")
         table.focus()
@@ -100,7 +105,24 @@ class JournalScreen(TriageScreen):
             service, detail = explain(error, "reading the journal")
             self.app.call_from_thread(self._failed, detail, str(journal.path))
             return
+        # The list first, with the slugs the journal kept: names come from
+        # PostgreSQL, which may be slow or down.
         self.app.call_from_thread(self._show, entries, str(journal.path))
+
+        ids, slugs = references_of(entries)
+        if not ids and not slugs:
+            return
+        try:
+            with self.triage.connections.engine.connect() as conn:
+                names = trainee_names(conn, ids=ids, slugs=slugs)
+        except Exception as error:  # noqa: BLE001 - the list stands without names
+            service, _ = explain(error, "reading trainees' names")
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._names_failed, service)
+            return
+        # A reload started meanwhile shows other entries: these names are late.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_names, names)
 
     def _failed(self, detail: str, path: str) -> None:
         self.query_one("#journal-load", LoadState).failed(
@@ -109,7 +131,11 @@ class JournalScreen(TriageScreen):
 
     def _show(self, entries: list[Any], path: str) -> None:
         self.query_one("#journal-load", LoadState).ready()
+        table = self.query_one("#journal", DataTable)
+        # A reload keeps the highlighted entry, wherever newer entries put it.
+        highlighted = self.current()
         self.entries = entries
+        self.names = None
         # The folder is on the About screen (F2); the list needs the room.
         status = (
             f"{len(entries)} entries, newest first (journal.jsonl in the data folder)"
@@ -117,7 +143,6 @@ class JournalScreen(TriageScreen):
             else "Nothing has been done with this product yet."
         )
         self.query_one("#journal-status", Static).update(status)
-        table = self.query_one("#journal", DataTable)
         table.clear()
         for index, entry in enumerate(entries):
             outcome = Text(entry.outcome, style=OUTCOME_STYLES.get(entry.outcome, ""))
@@ -125,12 +150,27 @@ class JournalScreen(TriageScreen):
                 f"{entry.at:%Y-%m-%d %H:%M}",
                 outcome,
                 entry.action,
-                trainee_of(entry),
+                trainee_cell(entry, None),
                 entry.operator,
                 one_line(entry.summary, 200),
                 key=str(index),
             )
+        if highlighted is not None and highlighted in entries:
+            table.move_cursor(row=entries.index(highlighted), animate=False)
         self._show_detail()
+
+    def _show_names(self, names: TraineeNames) -> None:
+        self.names = names
+        table = self.query_one("#journal", DataTable)
+        for index, entry in enumerate(self.entries):
+            table.update_cell(str(index), "trainee", trainee_cell(entry, names))
+        self._show_detail()
+
+    def _names_failed(self, service: str) -> None:
+        self.query_one("#journal-status", Static).update(
+            f"{len(self.entries)} entries, newest first; trainees' names could "
+            f"not be read ({service} did not answer)"
+        )
 
     def current(self) -> Any | None:
         table = self.query_one("#journal", DataTable)
@@ -152,11 +192,7 @@ class JournalScreen(TriageScreen):
         if entry is None:
             target.update("")
             return
-        text = Text()
-        for label, value in entry_lines(entry):
-            text.append(f"{label:>8} ", style="bold")
-            text.append(f"{value}\n")
-        target.update(text)
+        target.update(entry_grid(entry, self.names))
 
     def action_show_entry(self) -> None:
         entry = self.current()
@@ -170,26 +206,93 @@ class JournalScreen(TriageScreen):
         export_table(self, self.query_one("#journal", DataTable), "journal")
 
 
-def trainee_of(entry: Any) -> str:
-    """Who an entry is about, as the list shows it: the slug when the journal
-    kept one, else the trainee ids (a job action may touch several)."""
+def _as_id(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def trainees_of(entry: Any) -> list[tuple[int | None, str | None]]:
+    """(trainee id, slug) for each trainee an entry is about: a fix keeps the
+    id and the slug, a job action the ids of every trainee it touched."""
     target = entry.target if isinstance(entry.target, dict) else {}
-    if target.get("slug"):
-        return str(target["slug"])
-    if target.get("trainee_id") is not None:
-        return f"trainee {target['trainee_id']}"
-    ids = target.get("trainee_ids") or []
-    if ids:
-        more = f" +{len(ids) - 1}" if len(ids) > 1 else ""
-        return f"trainee {ids[0]}{more}"
-    return "-"
+    slug = str(target["slug"]) if target.get("slug") else None
+    first_id = (
+        _as_id(target["trainee_id"]) if target.get("trainee_id") is not None else None
+    )
+    found: list[tuple[int | None, str | None]] = []
+    if slug or first_id is not None:
+        found.append((first_id, slug))
+    for value in target.get("trainee_ids") or []:
+        trainee_id = _as_id(value)
+        if trainee_id is not None and trainee_id != first_id:
+            found.append((trainee_id, None))
+    return found
 
 
-def entry_lines(entry: Any) -> list[tuple[str, str]]:
+def references_of(entries: list[Any]) -> tuple[set[int], set[str]]:
+    """Every trainee id and slug the entries name, for one look-up."""
+    ids: set[int] = set()
+    slugs: set[str] = set()
+    for entry in entries:
+        for trainee_id, slug in trainees_of(entry):
+            if trainee_id is not None:
+                ids.add(trainee_id)
+            if slug:
+                slugs.add(slug)
+    return ids, slugs
+
+
+def trainee_label(
+    trainee_id: int | None, slug: str | None, names: TraineeNames | None
+) -> str:
+    """ "Ada Lovelace (slug)"; the slug (or id) alone while names are not read;
+    "(not found)" after it when the trainee no longer exists."""
+    shown = slug or f"trainee {trainee_id}"
+    if names is None:
+        return shown
+    found = names.find(trainee_id=trainee_id, slug=slug)
+    return found.label if found is not None else f"{shown} (not found)"
+
+
+def trainee_of(entry: Any, names: TraineeNames | None) -> str:
+    """Who an entry is about, as the list shows it: the first trainee, and how
+    many more a job action touched."""
+    trainees = trainees_of(entry)
+    if not trainees:
+        return "-"
+    more = f" +{len(trainees) - 1}" if len(trainees) > 1 else ""
+    return trainee_label(*trainees[0], names) + more
+
+
+def trainee_cell(entry: Any, names: TraineeNames | None) -> Text:
+    # Text, not str: a name is never read as markup; the ellipsis says that the
+    # rest (the slug, usually) is in the detail below.
+    return Text(trainee_of(entry, names), no_wrap=True, overflow="ellipsis")
+
+
+def entry_grid(entry: Any, names: TraineeNames | None) -> Table:
+    """The entry as label and value in two columns: a long value wraps within
+    its own column, so the labels stay readable down the left."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="bold", no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for label, value in entry_lines(entry, names):
+        grid.add_row(label, value)
+    return grid
+
+
+def entry_lines(entry: Any, names: TraineeNames | None) -> list[tuple[str, str]]:
     target = ", ".join(f"{key} {value}" for key, value in entry.target.items())
+    who = "; ".join(
+        trainee_label(trainee_id, slug, names)
+        for trainee_id, slug in trainees_of(entry)
+    )
     lines = [
         ("When", f"{entry.at:%Y-%m-%d %H:%M:%S} UTC by {entry.operator}"),
         ("Action", f"{entry.action}: {entry.outcome}"),
+        ("Trainee", who or "-"),
         ("Target", target or "-"),
         ("Summary", entry.summary),
         ("Comment", entry.comment or "-"),
