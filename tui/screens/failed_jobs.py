@@ -30,6 +30,7 @@ from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
 from tui.views.text import label_grid, one_line, short_class
 from tui.widgets.load_state import LoadState
+from tui.widgets.table_cursor import highlight_key, highlighted_key
 
 # A table redraws every row it holds: past this many, choosing a case or typing a
 # filter narrows the list instead (the counts on the left still cover every job).
@@ -283,6 +284,7 @@ class FailedJobsScreen(TriageScreen):
         self.query_one("#jobs-count", Static).update(count)
 
         table = self.query_one("#jobs", DataTable)
+        kept = highlighted_key(table)
         table.clear()
         for row in self.shown[:MAX_ROWS]:
             table.add_row(
@@ -296,6 +298,8 @@ class FailedJobsScreen(TriageScreen):
                 one_line(row.classification.error_summary, 120),
                 key=row.key,
             )
+        # Read again or narrowed: the same job stays highlighted while it is listed.
+        highlight_key(table, kept)
         self._show_detail()
 
     # --- the detail pane -------------------------------------------------------------

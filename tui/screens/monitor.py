@@ -23,6 +23,7 @@ from tui.fix_flow import FixFlow
 from tui.screens.base import TriageScreen
 from tui.views.text import label_grid
 from tui.widgets.load_state import LoadState
+from tui.widgets.table_cursor import highlight_key, highlighted_key
 
 
 class MonitorScreen(TriageScreen):
@@ -151,9 +152,12 @@ class MonitorScreen(TriageScreen):
             self.status_line(rows) if rows else self.EMPTY
         )
         table = self.query_one("#monitor", DataTable)
+        kept = highlighted_key(table)
         table.clear()
         for row in rows:
             table.add_row(*self.cells(row), key=str(row.trainee.id))
+        # Read again: the same trainee stays highlighted while still listed.
+        highlight_key(table, kept)
         self._show_detail()
 
     # --- detail ----------------------------------------------------------------------

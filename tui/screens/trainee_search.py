@@ -22,6 +22,7 @@ from tui.failures import explain
 from tui.screens.base import TriageScreen
 from tui.views.search import SearchResult, SearchRow, search_rows
 from tui.widgets.load_state import LoadState
+from tui.widgets.table_cursor import highlight_key, highlighted_key
 
 # Long enough to skip the keystrokes of one word, short enough to feel immediate.
 DEBOUNCE_SECONDS = 0.2
@@ -92,6 +93,9 @@ class TraineeSearchScreen(TriageScreen):
         # Enter pressed while the search for what was typed is still running:
         # the first result opens when it arrives.
         self._open_when_shown = False
+        # The text whose results the table holds: the same search read again
+        # keeps its highlighted trainee, a new one starts at its first result.
+        self._shown_text = ""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="search-main"):
@@ -158,6 +162,7 @@ class TraineeSearchScreen(TriageScreen):
         text = self.query_one("#search-query", Input).value.strip()
         if not text:
             self.rows = []
+            self._shown_text = ""
             self._fill([], "Type to search.")
             self.workers.cancel_group(self, "search")
             return
@@ -190,7 +195,11 @@ class TraineeSearchScreen(TriageScreen):
             more = " (first ones; type more to narrow)" if result.truncated else ""
             plural = "s" if count != 1 else ""
             status = f"{count} trainee{plural}, {result.read_as}{more}"
+        table = self.query_one("#search-results", DataTable)
+        kept = highlighted_key(table) if text == self._shown_text else None
+        self._shown_text = text
         self._fill(result.rows, status)
+        highlight_key(table, kept)
         if self._open_when_shown:
             self._open_when_shown = False
             if result.rows:

@@ -155,9 +155,19 @@ def build(
     )
 
     rows = []
+    keys_used: Counter[str] = Counter()
     for index, (job, found, label) in enumerate(
         zip(jobs, classifications, labels, strict=True)
     ):
+        # Keyed by jid, not position: a reload keeps the same job highlighted
+        # even when jobs above it have gone.
+        base_key = job.jid or f"entry {index}"
+        keys_used[base_key] += 1
+        key = (
+            base_key
+            if keys_used[base_key] == 1
+            else f"{base_key}#{keys_used[base_key]}"
+        )
         entries = per_trainee[label.trainee_id] if label.trainee_id is not None else 1
         words = [
             label.name,
@@ -170,7 +180,7 @@ def build(
         ]
         rows.append(
             JobRow(
-                key=f"{index}:{job.jid}",
+                key=key,
                 job=job,
                 classification=found,
                 trainee=label,
