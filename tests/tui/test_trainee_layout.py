@@ -68,7 +68,7 @@ async def test_comparison_fits_and_shows_the_difference_without_scrolling(
             notes.render()
         )
         assert side.scroll_y == 0
-        assert 0 < notes.region.height
+        assert notes.region.height > 0
         assert notes.region.bottom <= side.region.bottom
         headline = str(screen.query_one("#compare-headline", Static).render())
         assert "DQT's ITT record compared: UKPRN 19910001, ProviderLedPostgrad" in (
@@ -89,3 +89,50 @@ async def test_comparison_notes_take_a_column_where_there_is_room(
         )
         assert table.virtual_size.width <= table.size.width
         assert str(screen.query_one("#compare-notes", Static).render()) == ""
+
+
+def _lines(widget: Any) -> list[str]:
+    return [
+        "".join(segment.text for segment in widget.render_line(y))
+        for y in range(widget.size.height)
+    ]
+
+
+async def test_heading_keeps_the_whole_slug_at_80_columns(
+    make_snapshot_app: Any,
+) -> None:
+    from sandbox.demo_cases import PLAYBOOK_TRAINEES
+
+    slug = PLAYBOOK_TRAINEES["withdrawn_in_error"].slug
+    app = make_snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, WITHDRAWN_IN_ERROR_ID, "3")
+        heading = screen.query_one("#trainee-heading", Static)
+        shown = " ".join(_lines(heading))
+        assert f"slug {slug}" in shown, shown
+        assert heading.region.right <= 80
+
+
+async def test_jobs_tab_shows_the_highlighted_job_in_full_at_80x24(
+    make_snapshot_app: Any,
+) -> None:
+    app = make_snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, DOB_MISMATCH_ID, "4")
+        table = screen.query_one("#trainee-jobs", DataTable)
+
+        # The table fits the screen: no horizontal scrollbar.
+        assert table.virtual_size.width <= table.size.width
+        assert table.row_count == 1
+
+        # Its cells are cut to fit; below it the job is worded in full.
+        detail = screen.query_one("#tjobs-detail-text", Static)
+        shown = " ".join(" ".join(_lines(detail)).split())
+        item = screen.jobs.jobs[0]
+        assert item.case_title == "TRN not found on DQT (10001)"
+        assert f"Case {item.case_title}" in shown
+        error = " ".join(item.error.split())
+        assert error.startswith("404 · 10001 Teacher")
+        assert f"Error {error}" in shown
+        assert "Fixes align date of birth" in shown
+        assert detail.region.bottom <= 23

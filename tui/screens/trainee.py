@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +26,7 @@ from tui.screens.base import TriageScreen
 from tui.screens.text_modal import TextModal
 from tui.views import trainee as view
 from tui.views.failed_jobs import raw_error_text
-from tui.views.text import short_class
+from tui.views.text import label_grid, one_line, short_class
 from tui.widgets.load_state import LoadState
 
 # How often a started ordered retry is looked at again while its update waits.
@@ -176,15 +177,13 @@ class TraineeScreen(TriageScreen):
                     id="trainee-jobs", cursor_type="row", zebra_stripes=True
                 )
                 yield Static("", id="tjobs-notes")
+                # The highlighted job in full: the table's cells are cut to fit.
+                with VerticalScroll(id="tjobs-detail"):
+                    yield Static("", id="tjobs-detail-text")
             with TabPane("5 Fixes", id="tab-fixes"):
                 yield OptionList(id="trainee-fixes")
 
     def on_mount(self) -> None:
-        jobs = self.query_one("#trainee-jobs", DataTable)
-        jobs.add_column("Job", key="job", width=22)
-        jobs.add_column("Case", key="case", width=26)
-        jobs.add_column("Age", key="age", width=5)
-        jobs.add_column("Error", key="error")
         # The fixes package is imported here, on the event loop, before the
         # record and jobs workers start: two threads importing it at once can
         # each see it half initialised.
@@ -268,16 +267,7 @@ class TraineeScreen(TriageScreen):
     def _show_jobs(self, jobs: view.TraineeJobs) -> None:
         self.query_one("#tjobs-load", LoadState).ready()
         self.jobs = jobs
-        table = self.query_one("#trainee-jobs", DataTable)
-        table.clear()
-        for index, item in enumerate(jobs.jobs):
-            table.add_row(
-                view.job_label(item),
-                item.case_title,
-                item.age,
-                item.error,
-                key=f"{index}:{item.job.jid}",
-            )
+        self._fill_jobs()
         notes = (
             "\n".join(jobs.notes) if jobs.jobs or jobs.notes else "No Sidekiq entries."
         )
@@ -377,6 +367,46 @@ class TraineeScreen(TriageScreen):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fill_compare)
+        self.call_after_refresh(self._fill_jobs)
+
+    def _fill_jobs(self) -> None:
+        """The jobs table sized to the screen's width, cells cut with an ellipsis;
+        the highlighted job is shown in full below it."""
+        if self.jobs is None:
+            return
+        table = self.query_one("#trainee-jobs", DataTable)
+        cursor = table.cursor_row
+        job, case, age, error = view.jobs_widths(self.size.width)
+        table.clear(columns=True)
+        table.add_column("Job", key="job", width=job)
+        table.add_column("Case", key="case", width=case)
+        table.add_column("Age", key="age", width=age)
+        table.add_column("Error", key="error", width=error)
+        for index, item in enumerate(self.jobs.jobs):
+            table.add_row(
+                one_line(view.job_label(item), job),
+                one_line(item.case_title, case),
+                item.age,
+                one_line(item.error, error),
+                key=f"{index}:{item.job.jid}",
+            )
+        if self.jobs.jobs:
+            table.move_cursor(row=min(cursor, len(self.jobs.jobs) - 1))
+        self._show_job_detail()
+
+    @on(DataTable.RowHighlighted, "#trainee-jobs")
+    def _show_job_detail(self) -> None:
+        detail = self.query_one("#tjobs-detail-text", Static)
+        if not self.jobs or not self.jobs.jobs:
+            detail.update("")
+            return
+        table = self.query_one("#trainee-jobs", DataTable)
+        item = self.jobs.jobs[max(0, min(table.cursor_row, len(self.jobs.jobs) - 1))]
+        keys = Text(
+            "enter: fixes for this job · r retry · d delete · e raw error",
+            style="dim",
+        )
+        detail.update(Group(label_grid(view.job_detail_lines(item)), keys))
 
     @on(TabbedContent.TabActivated, "#trainee-tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:

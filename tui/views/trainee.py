@@ -42,6 +42,10 @@ class TraineeJob:
     fixes: tuple[str, ...]
     error: str
     age: str
+    # What the case is recognised by and what it means, for the detail below
+    # the jobs table.
+    signal: str = ""
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,8 +214,10 @@ def load_trainee_jobs(
                 case_key=found.key,
                 case_title=found.case.title,
                 fixes=found.case.fixes,
-                error=one_line(found.error_summary, 200),
+                error=one_line(found.error_summary, 400),
                 age=days_ago(moment, now),
+                signal=found.signal,
+                why=found.case.explanation,
             )
         )
     notes = playbook.trainee_notes(mine)
@@ -232,6 +238,29 @@ def _started_plan(trainee_id: int) -> Any:
 
 def job_label(item: TraineeJob) -> str:
     return f"{short_class(item.job.job_class)} ({item.job.where})"
+
+
+def job_detail_lines(item: TraineeJob) -> list[tuple[str, str]]:
+    """One job of the trainee in full, as (label, text) pairs."""
+    job = item.job
+    fixes = ", ".join(fix.replace("_", " ") for fix in item.fixes) or "none"
+    case = f"{item.case_title} — {item.signal}" if item.signal else item.case_title
+    return [
+        ("Job", f"{job.job_class or '(unknown class)'} in {job.where}, {item.age}"),
+        ("jid", job.jid or "(none)"),
+        ("Error", item.error or "none recorded"),
+        ("Case", case),
+        ("Why", item.why),
+        ("Fixes", fixes),
+    ]
+
+
+def jobs_widths(width: int) -> tuple[int, int, int, int]:
+    """Job, Case, Age and Error column widths that fill `width` cells."""
+    job, age = 22, 5
+    spare = max(20, width - job - age - 4 * 2)
+    case = min(30, spare // 2)
+    return job, case, age, spare - case
 
 
 # --- the fixes that apply ------------------------------------------------------------
