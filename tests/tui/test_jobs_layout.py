@@ -32,3 +32,21 @@ async def test_error_column_and_detail_scroll_at_80x24(make_app: Any) -> None:
         await pilot.press("down")
         await settle(pilot)
         assert detail.scroll_y == 0
+
+
+async def test_every_column_and_value_fits_at_120x40(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#jobs", DataTable)
+        labels = [str(column.label) for column in table.columns.values()]
+        assert labels == ["Trainee", "Age", "Error", "Job", "#", "Set"]
+
+        # No horizontal scrolling, and no value cut in its column.
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        for index, column in enumerate(table.columns.values()):
+            longest = max(
+                len(str(row[index]))
+                for row in map(table.get_row_at, range(table.row_count))
+            )
+            assert longest <= column.width, (column.label, longest, column.width)

@@ -28,7 +28,7 @@ from tui.fix_flow import FixFlow, delete_orphan_job, job_preset
 from tui.screens.base import TriageScreen
 from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
-from tui.views.text import label_grid, one_line, short_class
+from tui.views.text import label_grid, short_class
 from tui.widgets.load_state import LoadState
 from tui.widgets.table_cursor import highlight_key, highlighted_key
 
@@ -140,6 +140,7 @@ class FailedJobsScreen(TriageScreen):
         self.job_class = view.ALL_CLASSES
         self.shown: list[view.JobRow] = []
         self._filter_timer: Timer | None = None
+        self._laid_out: list[tuple[str, str, int]] = []
         self.fixes = FixFlow(self, self.action_reload)
 
     def compose_body(self) -> ComposeResult:
@@ -162,19 +163,39 @@ class FailedJobsScreen(TriageScreen):
 
     def on_mount(self) -> None:
         self.query_one("#jobs-filter", Input).cursor_blink = False
-        table = self.query_one("#jobs", DataTable)
-        # At 80 columns the pane shows about 46: who, how old and what failed
-        # come first; the job class and the rest follow to the right.
-        table.add_column("Trainee", key="trainee", width=16)
-        table.add_column("Age", key="age", width=5)
-        table.add_column("Error", key="error", width=17)
-        table.add_column("Job", key="job", width=13)
-        table.add_column("#", key="entries", width=2)
-        table.add_column("Slug", key="slug", width=10)
-        table.add_column("Set", key="set", width=8)
-        table.add_column("Summary", key="summary")
-        table.focus()
+        self._set_columns()
+        self.query_one("#jobs", DataTable).focus()
         self.action_reload()
+
+    def _columns(self) -> list[tuple[str, str, int]]:
+        """At 80 columns the pane shows about 46: who, how old and what failed
+        come first, the rest to the right. From 110 every column fits whole. The
+        slug and the error's full words are in the detail pane."""
+        trainee = 24 if self.has_class("-wide") else 16
+        return [
+            ("Trainee", "trainee", trainee),
+            ("Age", "age", 5),
+            ("Error", "error", 17),
+            ("Job", "job", 17),
+            ("#", "entries", 2),
+            ("Set", "set", 8),
+        ]
+
+    def _set_columns(self) -> bool:
+        """Lay the columns out for this width; True when they changed."""
+        wanted = self._columns()
+        if wanted == self._laid_out:
+            return False
+        table = self.query_one("#jobs", DataTable)
+        table.clear(columns=True)
+        for label, key, width in wanted:
+            table.add_column(label, key=key, width=width)
+        self._laid_out = wanted
+        return True
+
+    def on_resize(self) -> None:
+        if self._set_columns():
+            self._fill_table()
 
     # --- loading ---------------------------------------------------------------------
 
@@ -293,9 +314,7 @@ class FailedJobsScreen(TriageScreen):
                 row.error_short,
                 short_class(row.job.job_class),
                 str(row.entries),
-                row.trainee.slug,
                 row.job.where,
-                one_line(row.classification.error_summary, 120),
                 key=row.key,
             )
         # Read again or narrowed: the same job stays highlighted while it is listed.
