@@ -98,3 +98,33 @@ async def test_long_changes_scroll_with_page_keys_from_the_box(
         assert changes.scroll_y < down
         # The answers stay on the screen below the long list.
         assert confirm.query_one("#confirm-yes").region.bottom <= 24
+
+
+async def test_only_the_focused_widget_looks_focused(make_app: Any) -> None:
+    from textual.widgets import Button
+
+    from tui.screens.confirm import ChangeSummary, ConfirmScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        summary = ChangeSummary(title="A change", sections=[("Register", ["a → b"])])
+        app.push_screen(ConfirmScreen(summary, writes_enabled=True))
+        await pilot.pause()
+        confirm = app.screen
+        no = confirm.query_one("#confirm-no", Button)
+        assert confirm.query_one("#confirm-comment", Input).has_focus
+
+        # "No" is the default answer by its label, not by the highlight colour
+        # that the focused widget has.
+        assert str(no.label) == "No, change nothing (default)"
+        primary = app.current_theme.primary
+        unfocused = no.rich_style
+        assert unfocused.bgcolor is None or unfocused.bgcolor.name != primary.lower()
+        assert not unfocused.reverse
+
+        # Once it has the focus, it is drawn differently.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert no.has_focus
+        assert no.rich_style != unfocused

@@ -5,6 +5,8 @@ removed, pushed or enqueued, in order, DQT calls), asks for the audit comment th
 Register's audit trail and our journal keep, and starts with the safe answer
 focused once the comment is typed: the comment box has focus when the dialog
 opens, so every letter typed (y and n too) is text; enter then moves to "No".
+Only the widget that has focus is drawn as focused: "No" being the default is
+said in its label, not by drawing it highlighted.
 Outside the box `n`, escape or enter on "No" change nothing; `y` (or ctrl+y from
 anywhere) applies, only with a comment, only when writes are on and nothing
 blocks the change.
@@ -132,7 +134,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             )
             yield Static(self._hint(), id="confirm-hint")
             with Horizontal(id="confirm-buttons"):
-                yield Button("No, change nothing", id="confirm-no", variant="primary")
+                yield Button("No, change nothing (default)", id="confirm-no")
                 yield Button(
                     "Yes, apply",
                     id="confirm-yes",
