@@ -138,7 +138,8 @@ class JournalScreen(TriageScreen):
         self.names = None
         # The folder is on the About screen (F2); the list needs the room.
         status = (
-            f"{len(entries)} entries, newest first (journal.jsonl in the data folder)"
+            f"{entries_count(len(entries))}, newest first (journal.jsonl in the "
+            "data folder)"
             if entries
             else "Nothing has been done with this product yet."
         )
@@ -168,8 +169,9 @@ class JournalScreen(TriageScreen):
 
     def _names_failed(self, service: str) -> None:
         self.query_one("#journal-status", Static).update(
-            f"{len(self.entries)} entries, newest first; trainees' names could "
-            f"not be read ({service} did not answer)"
+            # One line at 80 columns: the reason is in the log.
+            f"{entries_count(len(self.entries))}; trainees' names could not be "
+            f"read ({service} down)"
         )
 
     def current(self) -> Any | None:
@@ -204,6 +206,10 @@ class JournalScreen(TriageScreen):
 
     def action_export(self) -> None:
         export_table(self, self.query_one("#journal", DataTable), "journal")
+
+
+def entries_count(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"
 
 
 def _as_id(value: Any) -> int | None:
