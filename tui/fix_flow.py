@@ -10,6 +10,7 @@ Reading and writing run in thread workers; the screen never freezes.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -43,8 +44,20 @@ def job_preset(name: str, jid: str | None) -> dict[str, str]:
     return {"jid": jid or ""} if takes_jid else {}
 
 
-def summary_of(preview: Preview, title: str) -> ChangeSummary:
-    """The confirmation's text, straight from the service's preview."""
+def named_summary(preview: Preview, name: str | None = None) -> str:
+    """The preview's summary with "trainee 46" worded as the trainee screen names
+    a trainee: by name and slug, where they are known."""
+    if preview.trainee_id is None or not (name or preview.slug):
+        return preview.summary
+    who = name or f"trainee {preview.trainee_id}"
+    if preview.slug:
+        who += f" (slug {preview.slug})"
+    return re.sub(rf"\btrainee {preview.trainee_id}\b", who, preview.summary)
+
+
+def summary_of(preview: Preview, title: str, name: str | None = None) -> ChangeSummary:
+    """The confirmation's text, straight from the service's preview; `name` is
+    the trainee's name, when the screen knows it."""
     sections: list[tuple[str, list[str]]] = []
     if preview.db_changes:
         lines = [change.describe() for change in preview.db_changes]
@@ -68,7 +81,8 @@ def summary_of(preview: Preview, title: str) -> ChangeSummary:
         sections.append(("Changes", ["nothing would change"]))
     if preview.next_steps:
         sections.append(("Afterwards", list(preview.next_steps)))
-    heading = f"{title}: {preview.summary}" if preview.summary else title
+    summary = named_summary(preview, name)
+    heading = f"{title}: {summary}" if summary else title
     return ChangeSummary(
         title=heading,
         sections=sections,
@@ -80,9 +94,17 @@ def summary_of(preview: Preview, title: str) -> ChangeSummary:
 class FixFlow:
     """Drives fixes on behalf of one screen; `on_applied` refreshes that screen."""
 
-    def __init__(self, screen: TriageScreen, on_applied: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        screen: TriageScreen,
+        on_applied: Callable[[], None],
+        *,
+        name_of: Callable[[int], str | None] | None = None,
+    ) -> None:
         self.screen = screen
         self.on_applied = on_applied
+        # The trainee's name by id, where the screen has it, for the confirmation.
+        self.name_of = name_of
         # The fix chooser the current fix came from, if any (see `start`).
         self._back: Callable[[], None] | None = None
 
@@ -230,16 +252,21 @@ class FixFlow:
 
         self.app.push_screen(
             ConfirmScreen(
-                summary_of(preview, title),
+                summary_of(preview, title, self._name(preview)),
                 writes_enabled=self.app.writes_enabled,
                 editable=bool(fix.params),
             ),
             answered,
         )
 
+    def _name(self, preview: Preview) -> str | None:
+        if self.name_of is None or preview.trainee_id is None:
+            return None
+        return self.name_of(preview.trainee_id)
+
     def _show_read_only(self, title: str, preview: Preview) -> None:
         # The service has journalled it as "previewed": there is nothing to apply.
-        lines = [preview.summary, ""]
+        lines = [named_summary(preview, self._name(preview)), ""]
         lines += [f"! {warning}" for warning in preview.warnings]
         if preview.message:
             lines += ["", preview.message]

@@ -128,3 +128,28 @@ async def test_only_the_focused_widget_looks_focused(make_app: Any) -> None:
         await pilot.pause()
         assert no.has_focus
         assert no.rich_style != unfocused
+
+
+async def test_title_names_the_trainee_as_the_trainee_screen_does(
+    make_app: Any,
+) -> None:
+    from textual.widgets import Static
+
+    from sandbox.demo_cases import PLAYBOOK_TRAINEES
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.trainee import TraineeScreen
+
+    errol = PLAYBOOK_TRAINEES["withdrawn_in_error"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(TraineeScreen(errol.trainee_id))
+        await settle(pilot)
+        app.screen.fixes.start("unwithdraw", str(errol.trainee_id))
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        title = str(app.screen.query_one("#confirm-title", Static).render())
+        assert title == (
+            "Undo a withdrawal: undo the withdrawal of Errol Mae Mistakenly"
+            f" (slug {errol.slug})"
+        )

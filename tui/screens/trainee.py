@@ -145,7 +145,7 @@ class TraineeScreen(TriageScreen):
         self.data: view.TraineeData | None = None
         self.jobs: view.TraineeJobs | None = None
         self.fix_names: list[str] = []
-        self.fixes = FixFlow(self, self.action_reload)
+        self.fixes = FixFlow(self, self.action_reload, name_of=self._name_of)
         # The comparison shown, kept to lay the table out again on a resize.
         self.shown: view.ComparisonView | None = None
 
@@ -420,6 +420,11 @@ class TraineeScreen(TriageScreen):
         self.compare(reread_url=True)
 
     # --- fixes -----------------------------------------------------------------------
+
+    def _name_of(self, trainee_id: int) -> str | None:
+        if self.data is None or self.data.record.id != trainee_id:
+            return None
+        return self.data.record.full_name
 
     def _show_fixes(self) -> None:
         if self.data is None:
