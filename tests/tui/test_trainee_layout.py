@@ -136,3 +136,21 @@ async def test_jobs_tab_shows_the_highlighted_job_in_full_at_80x24(
         assert f"Error {error}" in shown
         assert "Fixes align date of birth" in shown
         assert detail.region.bottom <= 23
+
+
+async def test_record_values_wrap_in_their_own_column(make_snapshot_app: Any) -> None:
+    app = make_snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, DOB_MISMATCH_ID)
+        record = screen.query_one("#compare-record-text", Static)
+        lines = _lines(record)
+        provider = next(i for i, line in enumerate(lines) if "Provider" in line)
+        value_column = lines[provider].index("University of Northmoor")
+        # The provider's UKPRN wraps onto the next line, under the value.
+        follow = lines[provider + 1]
+        assert "19910001" in lines[provider] + follow
+        assert follow[:value_column].strip() == ""
+        degree = next(i for i, line in enumerate(lines) if "Degree" in line)
+        assert lines[degree + 1][:value_column].strip() == ""
+        # The longest label keeps a space before its value.
+        assert "Recommended not set" in [" ".join(line.split()) for line in lines]

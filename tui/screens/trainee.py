@@ -230,9 +230,10 @@ class TraineeScreen(TriageScreen):
             Text(view.heading(record), style="bold")
         )
 
-        text = _lines_text(view.record_lines(record, institutions=institutions))
-        self.query_one("#record-text", Static).update(text)
-        self.query_one("#compare-record-text", Static).update(text)
+        # Two columns: a long value (provider, degree) wraps under itself.
+        lines = view.record_lines(record, institutions=institutions)
+        self.query_one("#record-text", Static).update(label_grid(lines))
+        self.query_one("#compare-record-text", Static).update(label_grid(lines))
 
         timeline = Text()
         for when, what, detail in view.timeline_lines(data.timeline):
@@ -539,15 +540,6 @@ def _jobs_summary(jobs: view.TraineeJobs) -> Text:
         summary.append("No Sidekiq entries.")
     summary.rstrip()
     return summary
-
-
-def _lines_text(lines: list[tuple[str, str]]) -> Text:
-    text = Text()
-    width = max((len(label) for label, _ in lines), default=0)
-    for label, value in lines:
-        text.append(f"{label:>{width}} ", style="bold")
-        text.append(f"{value}\n")
-    return text
 
 
 async def _compare(app, record):  # type: ignore[no-untyped-def]
