@@ -125,3 +125,56 @@ async def test_enter_on_the_trainees_jobs_tab_offers_that_jobs_fixes(
         chooser = app.screen
         assert isinstance(chooser, ChooseScreen)
         assert "retry" in [choice_id for choice_id, _t, _h in chooser.choices]
+
+
+async def test_a_choice_in_the_form_at_80x24_by_keyboard_only(make_app: Any) -> None:
+    from textual.widgets._select import SelectOverlay
+
+    from services.fixes.edit_field import EDITABLE_FIELDS
+    from tui.screens.fix_params import FixParamsScreen
+
+    delia = _trainee("teacher_not_found_dob_mismatch")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_trainee(pilot, delia.trainee_id)
+        screen.fixes.start("edit_field", str(delia.trainee_id))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FixParamsScreen)
+        field = form.query_one("#param-field", Select)
+        assert app.focused is field
+
+        # The form is whole: its hint, one line, inside the dialog and the screen.
+        hint = form.query_one("#params-hint", Static)
+        dialog = form.query_one("#params-dialog").region
+        assert hint.region.height == 1
+        assert dialog.contains_region(hint.region)
+        assert dialog.bottom <= 24
+
+        # enter opens the list; every answer can be reached and is drawn whole.
+        await pilot.press("enter")
+        await settle(pilot)
+        overlay = field.query_one(SelectOverlay)
+        assert field.expanded and app.focused is overlay
+        assert overlay.region.bottom <= 23  # above the footer
+        widest = max(len(name.replace("_", " ")) for name in EDITABLE_FIELDS)
+        assert overlay.region.width > widest
+        await pilot.press(*["down"] * len(EDITABLE_FIELDS))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert field.value == EDITABLE_FIELDS[-1]
+        assert not field.expanded and app.screen is form
+
+        # escape closes the list, not the form, and keeps the answer.
+        await pilot.press("enter", "up", "escape")
+        await settle(pilot)
+        assert app.screen is form and not field.expanded
+        assert field.value == EDITABLE_FIELDS[-1]
+
+        # tab goes from field to field, never to the scrolling box between them.
+        fields = list(form.query("Input, Select"))
+        seen = []
+        for _ in fields:
+            await pilot.press("tab")
+            seen.append(app.focused)
+        assert set(seen) == set(fields)

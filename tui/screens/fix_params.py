@@ -100,17 +100,26 @@ class FixParamsScreen(ModalScreen[dict[str, str] | None]):
                     Text(f"Not accepted: {self.error}", style="bold red"),
                     id="params-error",
                 )
-            with VerticalScroll(id="params-fields"):
+            fields = VerticalScroll(id="params-fields")
+            # Focus goes from field to field (the scroll follows it), never to
+            # the scrolling box itself, where nothing would look focused.
+            fields.can_focus = False
+            with fields:
                 for name, help_text, value, required in self.params:
                     mark = " (required)" if required else ""
                     yield Static(
                         Text(f"{label_for(name)}{mark}", style="bold"),
                         classes="param-label",
                     )
-                    yield Static(Text(help_text), classes="param-help")
+                    # "one of: …" repeats the list the field opens: left out.
+                    if not (
+                        choices_for(name, value) and help_text.startswith("one of")
+                    ):
+                        yield Static(Text(help_text), classes="param-help")
                     yield self._field(name, value, required)
+            # One line at 80 columns.
             yield Static(
-                "Tab moves between fields; ctrl+s previews; escape goes back.",
+                "tab: next · enter: choose · ctrl+s: preview · esc: back",
                 id="params-hint",
             )
         yield Footer(compact=True)
