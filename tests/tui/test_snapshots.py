@@ -199,7 +199,7 @@ def test_confirmation(
     assert snap_compare(make_snapshot_app(), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", BASELINE)
+@pytest.mark.parametrize("size", SIZES)
 def test_fix_parameters(
     snap_compare: Any, make_snapshot_app: Any, size: tuple[int, int]
 ) -> None:
