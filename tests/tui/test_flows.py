@@ -3,6 +3,7 @@ they land: PostgreSQL rows, Redis members, the journal file."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,13 @@ async def _type(pilot: Any, text: str) -> None:
 
 
 def _static_text(app: Any, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """What the widget shows, as plain text (a label grid or a table too)."""
+    from rich.console import Console
+
+    content = app.screen.query_one(selector, Static).content
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
 
 
 async def test_search_to_trainee_to_register_dqt_differences(make_app: Any) -> None:
