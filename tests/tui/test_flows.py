@@ -286,6 +286,75 @@ async def test_redis_going_down_mid_session(
         servers.stop_redis(folder)
 
 
+async def test_postgresql_going_down_mid_session(
+    redis_client: Any, redis_url: str, tmp_path: Path, data_dir: Path
+) -> None:
+    """A PostgreSQL started for this test is stopped while the app runs: the failed
+    jobs (Redis) are still listed, unnamed, with PostgreSQL's failure and the retry
+    key above them; search says PostgreSQL did not answer; once PostgreSQL is back,
+    ctrl+r names the trainees again."""
+    from sandbox import servers
+    from sandbox.demo import seed_demo
+    from services.db import make_engine
+    from services.register import schema
+    from tests.tui.conftest import FIXED_NOW, connections_for
+    from tui.app import TriageApp
+
+    folder = tmp_path / "pg"
+    folder.mkdir()
+    database_url = servers.start_postgres(folder)
+    engine = make_engine(database_url)
+    schema.create_schema(engine)
+    seed_demo(engine, redis_client, today=FIXED_NOW.date())
+    engine.dispose()
+    trainee = _playbook("teacher_not_found_dob_mismatch")
+    connections = connections_for(
+        database_url, redis_url, "http://127.0.0.1:1", "key", data_dir=data_dir
+    )
+    app = TriageApp(connections, clock=lambda: FIXED_NOW)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            rows = app.screen.data.rows
+            named = {row.trainee.trainee_id: row.trainee.name for row in rows}
+            assert named[trainee.trainee_id] == trainee.name
+
+            servers.stop_postgres(folder)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            message = " ".join(_static_text(app, "#jobs-load #load-message").split())
+            assert "PostgreSQL did not answer" in message
+            assert "the jobs are listed without their trainees" in message
+            assert "ctrl+r" in message
+            unnamed = app.screen.data.rows
+            assert len(unnamed) == len(rows)
+            assert f"(Trainee/{trainee.trainee_id}, not looked up)" in {
+                row.trainee.name for row in unnamed
+            }
+
+            await pilot.press("s")
+            await _type(pilot, trainee.name.split()[-1])
+            await pilot.pause(0.4)
+            await settle(pilot)
+            assert "PostgreSQL did not answer" in _static_text(
+                app, "#search-load #load-message"
+            )
+
+            servers.start_postgres(folder)
+            app.action_go("jobs")
+            await settle(pilot)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert not app.screen.query_one("#jobs-load").has_class("-failed")
+            again = {
+                row.trainee.trainee_id: row.trainee.name for row in app.screen.data.rows
+            }
+            assert again[trainee.trainee_id] == trainee.name
+    finally:
+        connections.close()
+        servers.stop_postgres(folder)
+
+
 async def test_dqt_down_leaves_register_side_shown(make_app: Any, demo: Any) -> None:
     trainee = _playbook("teacher_not_found_dob_mismatch")
     demo.simulator.stop()

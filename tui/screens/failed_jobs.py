@@ -222,7 +222,14 @@ class FailedJobsScreen(TriageScreen):
     def _show(self, data: view.FailedJobsData) -> None:
         self.triage.home_loaded(data.dead_set)
         self.data = data
-        self.query_one("#jobs-load", LoadState).ready()
+        load = self.query_one("#jobs-load", LoadState)
+        if data.unresolved is None:
+            load.ready()
+        else:
+            service, detail = data.unresolved
+            load.failed(
+                service, f"{detail}; the jobs are listed without their trainees"
+            )
         cases = self.query_one("#cases", OptionList)
         cases.clear_options()
         for case in data.cases:

@@ -70,6 +70,9 @@ class FailedJobsData:
     notes: dict[int, list[str]] = field(default_factory=dict)
     # The header's dead-set figure from the same read as the rows.
     dead_set: str | None = None
+    # (service, detail) when the jobs were read but their trainees could not be
+    # looked up: the list still shows, its trainees unnamed.
+    unresolved: tuple[str, str] | None = None
 
 
 def is_failed(job: FailedJob) -> bool:
@@ -128,12 +131,20 @@ def _job_moment(job: FailedJob) -> datetime | None:
 
 def load_failed_jobs(connections: Connections, *, now: datetime) -> FailedJobsData:
     from services.sidekiq.reader import read_snapshot, snapshot_dead_set_health
+    from services.sidekiq.resolve import resolution_of
+    from tui.failures import explain
     from tui.health import dead_set_text
 
     snapshot = read_snapshot(connections.redis, include_queues=False)
     jobs = [job for job in snapshot.failed if is_failed(job)]
-    labels = resolve_trainees(connections, jobs)
+    unresolved = None
+    try:
+        labels = resolve_trainees(connections, jobs)
+    except Exception as error:  # noqa: BLE001 - Redis answered: list the jobs anyway
+        unresolved = explain(error, "looking up the failed jobs' trainees")
+        labels = [label_of(resolution_of(job, {})) for job in jobs]
     data = build(jobs, labels, now=now, read_at=snapshot.read_at)
+    data.unresolved = unresolved
     # Aged by the app's clock, as the header's own read is.
     health = replace(snapshot_dead_set_health(snapshot), checked_at=now)
     data.dead_set = dead_set_text(health)
@@ -249,6 +260,8 @@ def label_of(resolution: Resolution) -> TraineeLabel:
         trainee_id = None
         if resolution.target is not None and resolution.status == "trainee_not_found":
             name = f"(trainee {resolution.target.id} not found)"
+        elif resolution.target is not None and resolution.status == "not_checked":
+            name = f"({resolution.target}, not looked up)"
         elif resolution.target is not None:
             name = f"({resolution.target})"
         else:
