@@ -386,6 +386,12 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "export": _section("export", lambda: export_bench.run(engine, redis_client)),
         "launch": _section("launch", lambda: launch_bench.run(urls, repeats=launches)),
+        "launch_demo": _section(
+            "launch on the demo sandbox",
+            lambda: launch_bench.run(
+                _sandbox_urls(BENCH_DIR / ".data" / "demo"), repeats=launches
+            ),
+        ),
     }
     load_after = os.getloadavg()
 
