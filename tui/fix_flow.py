@@ -58,11 +58,15 @@ def named_summary(preview: Preview, name: str | None = None) -> str:
 def summary_of(preview: Preview, title: str, name: str | None = None) -> ChangeSummary:
     """The confirmation's text, straight from the service's preview; `name` is
     the trainee's name, when the screen knows it."""
+    from services.fixes import job_audit
+
     sections: list[tuple[str, list[str]]] = []
     if preview.db_changes:
         lines = [change.describe() for change in preview.db_changes]
         lines.append("+ an audit row with your comment, as Register's own edits")
         sections.append(("Register database", lines))
+    elif job_audit.writes_job_audit(preview) and not preview.blocked:
+        sections.append(("Register database", job_audit.preview_lines(preview)))
     if preview.redis_changes:
         sections.append(
             (
@@ -356,7 +360,11 @@ def delete_orphan_job(
     summary = ChangeSummary(
         title=f"Delete {job.job_class or 'an entry'} {job.jid or ''}: record gone",
         sections=[("Sidekiq", [step.description for step in preview.steps])],
-        warnings=[skip.detail for skip in preview.skipped],
+        warnings=[
+            *(skip.detail for skip in preview.skipped),
+            "no audit row: the job's trainee is not in Register, so only the "
+            "journal records this delete",
+        ],
         blocked=None if preview.steps else "nothing to delete",
     )
 

@@ -6,7 +6,10 @@ Order of work, and why:
 2. In ONE transaction: lock the trainee row (`FOR UPDATE`), compare it, the TRN
    request row and the Sidekiq members with the preview's fingerprint, and refuse
    naming every difference. Then write the columns, `updated_at` and the audit
-   row (one `request_uuid` for the whole fix) and commit.
+   row (one `request_uuid` for the whole fix) and commit. A fix that changes no
+   field, only the trainee's jobs, writes its audit row too (no field changed,
+   the job steps in the comment: see `job_audit`), after checking that Redis
+   answers, so that a Redis already down changes nothing at all.
 3. Only after the commit, the Redis steps in order. Redis cannot join a
    PostgreSQL transaction, so the database goes first: if Redis then fails,
    Register's data is already right and what is missing is a job, which the
@@ -23,7 +26,7 @@ from typing import Any
 import redis as redis_lib
 from sqlalchemy import update
 
-from services.fixes import redis_steps
+from services.fixes import job_audit, redis_steps
 from services.fixes.base import FixContext, Outcome, OutcomeStatus, Preview
 from services.fixes.rows import (
     find_trainee,
@@ -32,7 +35,7 @@ from services.fixes.rows import (
     row_differences,
 )
 from services.journal import JournalEntry
-from services.register.audits import write_trainee_audit
+from services.register.audits import write_trainee_audit, write_trainee_job_audit
 from services.register.schema import metadata, trainees
 
 log = logging.getLogger(__name__)
@@ -138,10 +141,15 @@ def _apply(
                 for later in preview.redis_changes[index:]
             ]
             committed = bool(preview.db_changes or preview.related_writes)
-            status: OutcomeStatus = "partial" if committed or index else "failed"
+            audited = bool(audit_ids) and not committed
+            status: OutcomeStatus = (
+                "partial" if committed or audited or index else "failed"
+            )
             what = (
                 "the database changes were committed"
                 if committed
+                else "the audit row naming these job steps was written"
+                if audited
                 else "earlier Redis steps ran"
                 if index
                 else "nothing was changed"
@@ -182,7 +190,25 @@ def _database_step(
 
         now = ctx.now_naive_utc()
         _write_related(conn, preview, now)
-        if not preview.db_changes or row is None:
+        if row is None:
+            return []
+        if job_audit.writes_job_audit(preview):
+            # Redis runs after the commit: asked now, a Redis already down
+            # rolls the audit back instead of leaving it naming undone steps.
+            ctx.redis.ping()
+            return [
+                write_trainee_job_audit(
+                    conn,
+                    trainee_id=int(row["id"]),
+                    provider_id=int(row["provider_id"]),
+                    comment=comment,
+                    job_lines=job_audit.job_lines(preview),
+                    username=ctx.audit_username,
+                    request_uuid=request_uuid,
+                    now=now,
+                )
+            ]
+        if not preview.db_changes:
             return []
 
         values = {change.column: change.new for change in preview.db_changes}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.fixes import job_audit
 from services.fixes.base import Outcome, Preview
 
 
@@ -19,6 +20,10 @@ def preview_lines(preview: Preview, title: str = "") -> list[str]:
 
     database = [change.describe() for change in preview.db_changes]
     database += [write.describe() for write in preview.related_writes]
+    if preview.db_changes and not preview.blocked:
+        database.append("+ an audit row with your comment")
+    if not preview.blocked:
+        database += job_audit.preview_lines(preview)
     lines.append("database changes:" if database else "database changes: none")
     lines += [f"  {change}" for change in database]
     if preview.redis_changes:

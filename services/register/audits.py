@@ -14,7 +14,10 @@ records (Degree, Nationalisation, TraineeDisability, which are associated to
 the Trainee), newest first, grouped by request_uuid as Register's timeline
 groups them, each change in plain words. Values are compared and shown through
 Register's enum tables whichever form an audit holds (integer or name); an
-integer Register does not define reads "unknown (9)".
+integer Register does not define reads "unknown (9)". An audit of a fix that
+only acted on Sidekiq jobs (`write_trainee_job_audit`, no field changed) is
+titled by its job step and marked hidden: Register's timeline shows nothing
+for an audit without changed fields.
 
 `previous_state_before_withdrawal` finds the state to restore when a
 withdrawal is undone, the way Register's UndoWithdrawalForm does.
@@ -256,6 +259,90 @@ def write_trainee_audit(
     if not comment or not comment.strip():
         raise AuditWriteError("an audit comment is required")
     audited_changes = normalise_audited_changes(changes)
+    return _insert_trainee_audit(
+        conn,
+        trainee_id=trainee_id,
+        provider_id=provider_id,
+        audited_changes=audited_changes,
+        comment=comment,
+        username=username,
+        request_uuid=request_uuid,
+        now=now,
+        touch=True,
+    )
+
+
+def write_trainee_job_audit(
+    conn: Connection,
+    *,
+    trainee_id: int,
+    provider_id: int,
+    comment: str,
+    job_lines: Sequence[str],
+    username: str,
+    request_uuid: str,
+    now: datetime,
+) -> int:
+    """Insert the audit row of a fix that only acts on the trainee's Sidekiq jobs.
+
+    Same form as `write_trainee_audit`, with `audited_changes` `{}`: no field
+    changed, so Register's timeline (built from the changed fields) shows
+    nothing new to providers. The comment is the operator's, then one line per
+    job step (see `job_note`). `updated_at` is left alone: the record itself
+    did not change.
+    """
+    if not comment or not comment.strip():
+        raise AuditWriteError("an audit comment is required")
+    if not job_lines:
+        raise AuditWriteError("a job audit needs at least one job step")
+    return _insert_trainee_audit(
+        conn,
+        trainee_id=trainee_id,
+        provider_id=provider_id,
+        audited_changes={},
+        comment=job_audit_comment(comment, job_lines),
+        username=username,
+        request_uuid=request_uuid,
+        now=now,
+        touch=False,
+    )
+
+
+# How a job step is named in an audit comment: "register-triage: deleted ...".
+JOB_NOTE_PREFIX = f"{TOOL_NAME}: "
+
+
+def job_note(line: str) -> str:
+    """One job step as written into an audit comment."""
+    return f"{JOB_NOTE_PREFIX}{line}"
+
+
+def job_audit_comment(comment: str, job_lines: Sequence[str]) -> str:
+    """The operator's comment, then one line per job step."""
+    return "\n".join([comment.strip(), *(job_note(line) for line in job_lines)])
+
+
+def job_notes_in(comment: str | None) -> list[str]:
+    """The job steps named in an audit comment (without the prefix)."""
+    return [
+        line[len(JOB_NOTE_PREFIX) :]
+        for line in (comment or "").splitlines()
+        if line.startswith(JOB_NOTE_PREFIX)
+    ]
+
+
+def _insert_trainee_audit(
+    conn: Connection,
+    *,
+    trainee_id: int,
+    provider_id: int,
+    audited_changes: dict[str, Any],
+    comment: str,
+    username: str,
+    request_uuid: str,
+    now: datetime,
+    touch: bool,
+) -> int:
     moment = _naive_utc(now)
 
     locked = conn.execute(
@@ -293,16 +380,19 @@ def write_trainee_audit(
         .returning(audits.c.id)
     ).scalar_one()
 
-    conn.execute(
-        update(trainees).where(trainees.c.id == trainee_id).values(updated_at=moment)
-    )
+    if touch:
+        conn.execute(
+            update(trainees)
+            .where(trainees.c.id == trainee_id)
+            .values(updated_at=moment)
+        )
 
     log.info(
         "audit %s written for trainee %s: version %s, fields %s, request %s",
         audit_id,
         trainee_id,
         version,
-        ",".join(sorted(audited_changes)),
+        ",".join(sorted(audited_changes)) or "none (job steps only)",
         request_uuid,
     )
     return int(audit_id)
@@ -521,6 +611,11 @@ def _audit_title(record: AuditRecord, award: str) -> str:
         by_user = record.username not in (None, "HESA", "DTTP")
         return _state_title(state[0], state[1], award, by_user)
     labels = [change.label for change in record.changes]
+    notes = job_notes_in(record.comment)
+    if not labels and notes and kind == "Record":
+        # A fix that only acted on Sidekiq jobs: named by its first job step.
+        more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
+        return f"Job: {notes[0]}{more}"
     if not labels:
         return f"{kind} updated"
     shown = ", ".join(labels[:3]) + (" ..." if len(labels) > 3 else "")
@@ -534,6 +629,9 @@ def _hidden_reason(
     """Why Register's own timeline would not show this audit, if it would not."""
     if record.auditable_type == "Degree" and record.username == "HESA":
         return "HESA degree import (Register hides these)"
+    if record.action == "update" and not record.changes:
+        # Register builds its events from the changed fields: none here.
+        return "no field changed, only Sidekiq jobs"
     if (
         submitted_for_trn_at is not None
         and record.created_at is not None
@@ -582,6 +680,11 @@ def trainee_timeline(conn: Connection, trainee_id: int) -> list[TimelineEntry]:
             else f"{change.label}: {change.new_text or change.old_text}"
             for record in records
             for change in record.changes
+        ) + tuple(
+            f"Sidekiq: {note}"
+            for record in records
+            if not record.changes
+            for note in job_notes_in(record.comment)
         )
         entries.append(
             TimelineEntry(

@@ -124,8 +124,13 @@ def test_b08_race_job_is_deleted_when_register_and_dqt_agree(
     assert preview.blocked is None
     assert outcome.status == "applied", outcome.summary
     assert redis_client.zcard("dead") == 0
-    # Only Redis changed: no audit for a job deletion.
-    assert audit_rows(engine, 808) == []
+    # Only Redis changed: the audit row names the job, no field changed.
+    (audit,) = audit_rows(engine, 808)
+    assert audit["audited_changes"] == {}
+    assert audit["comment"].endswith(
+        "register-triage: deleted Dqt::UpdateTraineeJob b08000000000000000000808 "
+        "from the dead set"
+    )
 
 
 def test_b08_variant_with_a_difference_is_refused_unless_a_reason_is_given(

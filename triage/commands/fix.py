@@ -29,7 +29,11 @@ def register(subparsers: Any) -> None:
         "fix",
         help="preview or apply a playbook fix to one trainee",
         description="Preview (writes nothing) or apply one playbook fix. Every apply "
-        "needs a comment, is audited in Register and recorded in the journal.",
+        "needs a comment and is recorded in the journal. A fix that changes the "
+        "trainee or their Sidekiq jobs writes one audit row in Register; a fix "
+        "that only acts on jobs writes it with no field changed (so Register's "
+        "timeline shows nothing new) and the job steps after your comment. An "
+        "information-only fix writes nothing.",
     )
     parser.add_argument("fix", nargs="?", help="the fix's name (see --list)")
     parser.add_argument(
