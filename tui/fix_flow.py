@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tui.failures import explain
+from tui.screens.base import from_worker, is_open
 from tui.screens.choose import ChooseScreen
 from tui.screens.confirm import EDIT_PARAMETERS, ChangeSummary, ConfirmScreen
 from tui.screens.fix_params import FixParamsScreen
@@ -204,39 +205,42 @@ class FixFlow:
     # --- preview ---------------------------------------------------------------------
 
     def _preview(self, fix: Any, target: str, params: dict[str, str]) -> None:
+        # The app is passed in: a worker's thread finds it through the screen,
+        # which the operator may close while the worker runs.
         self.screen.run_worker(
-            partial(self._preview_in_thread, fix, target, params),
+            partial(self._preview_in_thread, self.app, fix, target, params),
             thread=True,
             group="fix",
             exclusive=True,
         )
 
-    def _preview_in_thread(self, fix: Any, target: str, params: dict[str, str]) -> None:
+    def _preview_in_thread(
+        self, app: TriageApp, fix: Any, target: str, params: dict[str, str]
+    ) -> None:
         from services import fixes as fixes_service
         from services.fixes.base import FixInputError
 
         try:
-            preview = fixes_service.preview(
-                self.app.fix_context(), fix.name, target, params
-            )
+            preview = fixes_service.preview(app.fix_context(), fix.name, target, params)
         except FixInputError as error:
             # The form opens again with the values kept and the reason shown.
             # Not the reason itself: it may quote a date of birth.
             log.info("fix %s: values refused, form shown again", fix.name)
-            self.app.call_from_thread(
-                self.ask_params, fix, target, dict(params), str(error)
+            from_worker(
+                self.screen, self.ask_params, fix, target, dict(params), str(error)
             )
             return
         except Exception as error:  # noqa: BLE001 - a service failure is shown, not raised
             service, detail = explain(error, f"previewing {fix.name}")
-            self.app.call_from_thread(
-                self.app.notify,
+            app.call_from_thread(
+                app.notify,
                 f"{service} did not answer: {detail}",
                 title="Preview failed",
                 severity="error",
             )
             return
-        self.app.call_from_thread(self._confirm, fix, preview)
+        # Not shown over another screen when the fix's screen was closed meanwhile.
+        from_worker(self.screen, self._confirm, fix, preview)
 
     def _confirm(self, fix: Any, preview: Preview) -> None:
         title = fix.title or fix.name
@@ -280,33 +284,37 @@ class FixFlow:
     # --- apply -----------------------------------------------------------------------
 
     def _apply(self, preview: Preview, comment: str) -> None:
+        # The write goes on, and is announced, if the screen is closed meanwhile.
         self.screen.run_worker(
-            partial(self._apply_in_thread, preview, comment),
+            partial(self._apply_in_thread, self.app, preview, comment),
             thread=True,
             group="fix",
             exclusive=True,
         )
 
-    def _apply_in_thread(self, preview: Preview, comment: str) -> None:
+    def _apply_in_thread(self, app: TriageApp, preview: Preview, comment: str) -> None:
         from services.fixes.apply import apply
 
         try:
-            outcome = apply(self.app.fix_context(), preview, comment)
+            outcome = apply(app.fix_context(), preview, comment)
         except Exception as error:  # noqa: BLE001 - apply reports; this is a last guard
             service, detail = explain(error, f"applying {preview.fix}")
-            self.app.call_from_thread(
-                self.app.notify,
+            app.call_from_thread(
+                app.notify,
                 f"{service} failed: {detail}",
                 title="Fix failed",
                 severity="error",
             )
             return
-        self.app.call_from_thread(self._done, outcome)
+        app.call_from_thread(self._done, app, outcome)
 
-    def _done(self, outcome: Outcome) -> None:
-        announce(self.app, outcome)
+    def _done(self, app: TriageApp, outcome: Outcome) -> None:
+        announce(app, outcome)
         # Every list is read again (this screen now, the others when shown).
-        self.app.data_changed()
+        app.data_changed()
+        if not is_open(self.screen):
+            # The screen was closed while the write ran: nothing to refresh.
+            return
         self.screen.mark_fresh()
         self.on_applied()
 
@@ -386,8 +394,8 @@ def delete_orphan_job(
                 return
             app.call_from_thread(app.notify, report.summary(), title="Job deleted")
             app.call_from_thread(app.data_changed)
-            app.call_from_thread(screen.mark_fresh)
-            app.call_from_thread(on_done)
+            from_worker(screen, screen.mark_fresh)
+            from_worker(screen, on_done)
 
         screen.run_worker(work, thread=True, group="fix", exclusive=True)
 

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 from services.register.servers import postgresql_version, redis_version
 from tui.about import AboutFacts, gather
 from tui.failures import explain
+from tui.screens.base import from_worker
 
 READING = "reading…"
 # The reason is logged (it names hosts and ports, and varies by platform).
@@ -59,7 +60,7 @@ class AboutScreen(ModalScreen[None]):
             ),
             ("Redis server", _asked(lambda: redis_version(connections.redis), "Redis")),
         ]
-        self.app.call_from_thread(self._show_servers, servers)
+        from_worker(self, self._show_servers, servers)
 
     def _show_servers(self, servers: list[tuple[str, str]]) -> None:
         self.servers = servers

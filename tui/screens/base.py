@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -15,6 +17,38 @@ if TYPE_CHECKING:
     from tui.app import TriageApp
 
 log = logging.getLogger(__name__)
+
+
+def is_open(node: DOMNode) -> bool:
+    """Whether `node` (a screen, or a widget on one) is still part of the app:
+    neither closed nor being taken apart. A screen popped while its worker was
+    reading loses its widgets first, so nothing may be drawn on it any more."""
+    gone = node._closing or node._closed or node._pruning
+    return node.is_attached and not gone
+
+
+def from_worker(node: DOMNode, callback: Callable[..., Any], *args: Any) -> None:
+    """From a worker's thread: `callback(*args)` on the event loop, if `node` is
+    still open by then. The operator may close a screen while it reads (`j` after
+    a fix closes the trainee screens, each reading itself again): what the read
+    brings back then has nowhere to go and is dropped."""
+
+    what = getattr(callback, "__name__", "its result")
+
+    def deliver() -> None:
+        if not is_open(node):
+            log.info("%s closed before %s: result dropped", type(node).__name__, what)
+            return
+        callback(*args)
+
+    try:
+        # A worker's thread finds the app through the node's parents, which a
+        # closed screen no longer has.
+        app = node.app
+    except RuntimeError:  # Textual's NoActiveAppError
+        log.info("%s closed before %s: result dropped", type(node).__name__, what)
+        return
+    app.call_from_thread(deliver)
 
 
 class TriageScreen(Screen[None]):
@@ -41,6 +75,9 @@ class TriageScreen(Screen[None]):
         changed (a job gone, a state changed), so it reads its data again."""
         reload = getattr(self, "action_reload", None)
         if reload is None or self._writes_seen == self.triage.writes_done:
+            return
+        if not is_open(self):
+            # Shown on the way out: `j` pops every screen above the list.
             return
         log.info("%s shown after a write: reading it again", type(self).__name__)
         self.mark_fresh()

@@ -25,7 +25,7 @@ from services.playbook import ORDERED_RETRY
 from tui.export_flow import export_failed_jobs
 from tui.failures import explain
 from tui.fix_flow import FixFlow, delete_orphan_job, job_preset
-from tui.screens.base import TriageScreen
+from tui.screens.base import TriageScreen, from_worker
 from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
 from tui.views.text import label_grid, short_class
@@ -211,9 +211,9 @@ class FailedJobsScreen(TriageScreen):
             data = view.load_failed_jobs(self.triage.connections, now=self.triage.now())
         except Exception as error:  # noqa: BLE001 - shown in the pane with a retry key
             service, detail = explain(error, "loading failed jobs")
-            self.app.call_from_thread(self._failed, service, detail)
+            from_worker(self, self._failed, service, detail)
             return
-        self.app.call_from_thread(self._show, data)
+        from_worker(self, self._show, data)
 
     def _failed(self, service: str, detail: str) -> None:
         self.query_one("#jobs-load", LoadState).failed(service, detail)

@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from services.register.names import TraineeNames, trainee_names
 from tui.export_flow import export_table
 from tui.failures import explain
-from tui.screens.base import TriageScreen
+from tui.screens.base import TriageScreen, from_worker
 from tui.screens.text_modal import TextModal
 from tui.views.text import one_line
 from tui.widgets.load_state import LoadState
@@ -103,11 +103,11 @@ class JournalScreen(TriageScreen):
             entries = journal.read(limit=2000, newest_first=True)
         except Exception as error:  # noqa: BLE001 - shown with a retry key
             service, detail = explain(error, "reading the journal")
-            self.app.call_from_thread(self._failed, detail, str(journal.path))
+            from_worker(self, self._failed, detail, str(journal.path))
             return
         # The list first, with the slugs the journal kept: names come from
         # PostgreSQL, which may be slow or down.
-        self.app.call_from_thread(self._show, entries, str(journal.path))
+        from_worker(self, self._show, entries, str(journal.path))
 
         ids, slugs = references_of(entries)
         if not ids and not slugs:
@@ -118,11 +118,11 @@ class JournalScreen(TriageScreen):
         except Exception as error:  # noqa: BLE001 - the list stands without names
             service, _ = explain(error, "reading trainees' names")
             if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._names_failed, service)
+                from_worker(self, self._names_failed, service)
             return
         # A reload started meanwhile shows other entries: these names are late.
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_names, names)
+            from_worker(self, self._show_names, names)
 
     def _failed(self, detail: str, path: str) -> None:
         self.query_one("#journal-load", LoadState).failed(

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from tui.failures import explain
 from tui.fix_flow import FixFlow
-from tui.screens.base import TriageScreen
+from tui.screens.base import TriageScreen, from_worker, is_open
 from tui.views.text import label_grid
 from tui.widgets.load_state import LoadState
 from tui.widgets.table_cursor import highlight_key, highlighted_key
@@ -138,9 +138,9 @@ class MonitorScreen(TriageScreen):
             rows = self.read_rows()
         except Exception as error:  # noqa: BLE001 - shown with a retry key
             service, detail = explain(error, f"loading {self.SCREEN_TITLE}")
-            self.app.call_from_thread(self._failed, service, detail)
+            from_worker(self, self._failed, service, detail)
             return
-        self.app.call_from_thread(self._show, rows)
+        from_worker(self, self._show, rows)
 
     def _failed(self, service: str, detail: str) -> None:
         self.query_one("#monitor-load", LoadState).failed(service, detail)
@@ -232,6 +232,9 @@ class MonitorScreen(TriageScreen):
             )
             return
         self.checks[row.trainee.id] = result
+        if not is_open(self):
+            # Closed while DQT was answering.
+            return
         severity = (
             "error" if result.outcome in ("unavailable", "error") else "information"
         )

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from tui.failures import explain
 from tui.fix_flow import FixFlow, job_preset, registry
-from tui.screens.base import TriageScreen
+from tui.screens.base import TriageScreen, from_worker, is_open
 from tui.screens.text_modal import TextModal
 from tui.views import trainee as view
 from tui.views.failed_jobs import raw_error_text
@@ -208,9 +208,9 @@ class TraineeScreen(TriageScreen):
             institutions = view.institution_ukprns(app.institutions_path())
         except Exception as error:  # noqa: BLE001 - shown with a retry key
             service, detail = explain(error, f"loading trainee {self.trainee_id}")
-            app.call_from_thread(self._record_failed, service, detail)
+            from_worker(self, self._record_failed, service, detail)
             return
-        app.call_from_thread(self._show_record, data, institutions)
+        from_worker(self, self._show_record, data, institutions)
 
     def _record_failed(self, service: str, detail: str) -> None:
         self.query_one("#trainee-load", LoadState).failed(service, detail)
@@ -258,9 +258,9 @@ class TraineeScreen(TriageScreen):
             service, detail = explain(
                 error, f"reading jobs of trainee {self.trainee_id}"
             )
-            app.call_from_thread(self._jobs_failed, service, detail)
+            from_worker(self, self._jobs_failed, service, detail)
             return
-        app.call_from_thread(self._show_jobs, jobs)
+        from_worker(self, self._show_jobs, jobs)
 
     def _jobs_failed(self, service: str, detail: str) -> None:
         self.query_one("#tjobs-load", LoadState).failed(service, detail)
@@ -298,6 +298,8 @@ class TraineeScreen(TriageScreen):
                 await asyncio.to_thread(app.current_dqt_url)
             comparison = await _compare(app, self.data.record)
         except Exception as error:  # noqa: BLE001 - the service should not raise; guard
+            if not is_open(self):
+                return
             service, detail = explain(error, f"comparing trainee {self.trainee_id}")
             load.failed(service, detail, retry_key="g")
             self.query_one("#compare-headline", Static).update(
@@ -306,6 +308,9 @@ class TraineeScreen(TriageScreen):
                     style="bold",
                 )
             )
+            return
+        if not is_open(self):
+            # Closed while DQT was answering.
             return
         shown = view.comparison_view(comparison)
         self.shown = shown
@@ -322,7 +327,7 @@ class TraineeScreen(TriageScreen):
         """The comparison table laid out for the pane's width: values wrap in
         their cells rather than being cut, and the notes get a column only where
         they fit; elsewhere they are listed in full above the table."""
-        if self.shown is None:
+        if self.shown is None or not is_open(self):
             return
         side = self.query_one("#compare-side", VerticalScroll)
         width = side.scrollable_content_region.width
@@ -373,7 +378,7 @@ class TraineeScreen(TriageScreen):
     def _fill_jobs(self) -> None:
         """The jobs table sized to the screen's width, cells cut with an ellipsis;
         the highlighted job is shown in full below it."""
-        if self.jobs is None:
+        if self.jobs is None or not is_open(self):
             return
         table = self.query_one("#trainee-jobs", DataTable)
         cursor = table.cursor_row

@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 
 from tui.export_flow import export_table
 from tui.failures import explain
-from tui.screens.base import TriageScreen
+from tui.screens.base import TriageScreen, from_worker
 from tui.views.search import SearchResult, SearchRow, search_rows
 from tui.widgets.load_state import LoadState
 from tui.widgets.table_cursor import highlight_key, highlighted_key
@@ -177,10 +177,10 @@ class TraineeSearchScreen(TriageScreen):
         except Exception as error:  # noqa: BLE001 - shown in the pane with a retry key
             service, detail = explain(error, "searching trainees")
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, service, detail)
+                from_worker(self, self._failed, service, detail)
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show, text, result)
+            from_worker(self, self._show, text, result)
 
     def _failed(self, service: str, detail: str) -> None:
         self.query_one("#search-load", LoadState).failed(service, detail)
