@@ -13,8 +13,14 @@ already has can serve it where one exists:
 | 8 digits                       | provider UKPRN | index_trainees_on_provider_id|
 | dd/mm/yyyy or yyyy-mm-dd       | date_of_birth  | nothing: Register has no     |
 |                                |                | index (sequential scan)      |
-| words                          | name           | nothing: Register has no     |
-|                                |                | name index (sequential scan) |
+| words                          | name, and      | nothing: Register has no     |
+|                                | provider name  | name index (sequential scan) |
+
+Plain words are also looked for in provider names: the providers table is
+small, so the providers with a word starting with the text are found first,
+then their trainees through index_trainees_on_provider_id. Trainees found by
+name come first, then those found by provider; each result says which it is
+(`TraineeSummary.matched_by`), and the outcome names the providers that matched.
 
 Explicit prefixes override the guess: `trn:`, `slug:`, `id:`, `dob:`, `name:`,
 `provider:` (a provider name or UKPRN). A name is a last-name prefix ("smi"),
@@ -43,7 +49,7 @@ import re
 import time
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -113,6 +119,8 @@ class SearchQuery:
     value: Any = None
     # For names: (first-names prefix or None, last-name prefix) alternatives.
     name_splits: tuple[tuple[str | None, str], ...] = ()
+    # Plain words (no `name:`): provider names are searched too.
+    also_providers: bool = False
 
 
 def _clean(text: str) -> str:
@@ -212,10 +220,10 @@ def _classify(raw: str, forced: QueryKind | None) -> SearchQuery:
     if forced == "slug":
         return SearchQuery("invalid", raw, "A slug is letters and digits only")
 
-    return _name_query(raw)
+    return _name_query(raw, also_providers=forced is None)
 
 
-def _name_query(raw: str) -> SearchQuery:
+def _name_query(raw: str, *, also_providers: bool) -> SearchQuery:
     if "," in raw:
         last, _, first = raw.partition(",")
         last, first = _clean(last), _clean(first)
@@ -232,7 +240,15 @@ def _name_query(raw: str) -> SearchQuery:
         label = f"last name starting “{raw}”"
     else:
         label = f"name “{raw}” (first names then last name)"
-    return SearchQuery("name", raw, label, name_splits=_name_splits(words))
+    if also_providers:
+        label += f", provider name with a word starting “{raw}”"
+    return SearchQuery(
+        "name",
+        raw,
+        label,
+        name_splits=_name_splits(words),
+        also_providers=also_providers,
+    )
 
 
 # --- slug comparison -------------------------------------------------------
@@ -300,6 +316,9 @@ class TraineeSummary:
     provider_ukprn: str | None
     discarded_at: datetime | None
     updated_at: datetime | None
+    # What found it: "provider" when only its provider's name matched the
+    # words typed; otherwise the query's own kind.
+    matched_by: str = ""
 
     @property
     def discarded(self) -> bool:
@@ -324,6 +343,8 @@ class SearchOutcome:
     trainees: list[TraineeSummary] = field(default_factory=list)
     # True when more rows matched than were returned.
     truncated: bool = False
+    # For plain words: the providers whose name matched them, by name.
+    providers: tuple[str, ...] = ()
 
 
 def _full_name(first: str | None, middle: str | None, last: str | None) -> str:
@@ -460,8 +481,71 @@ def _sort_key(summary: TraineeSummary) -> tuple[Any, ...]:
     )
 
 
+# A word typed names so few providers that more than this many means the text
+# is too short to say which; their trainees are then not listed.
+MAX_PROVIDERS_MATCHED = 20
+
+# Providers with a word starting with the text: lower(name) starts with it, or
+# has it after a space. The providers table is small; no index is needed.
+_PROVIDERS_BY_WORD = (
+    select(providers.c.id, providers.c.name)
+    .where(
+        or_(
+            _like(providers.c.name, "starts"),
+            _like(providers.c.name, "word_starts"),
+        )
+    )
+    .order_by(func.lower(providers.c.name), providers.c.id)
+    .limit(MAX_PROVIDERS_MATCHED + 1)
+)
+
+# Their trainees, in name order, through index_trainees_on_provider_id.
+_TRAINEES_OF_PROVIDERS = (
+    _summary_select()
+    .where(trainees.c.provider_id.in_(bindparam("provider_ids", expanding=True)))
+    .order_by(
+        trainees.c.discarded_at.is_not(None),
+        func.lower(trainees.c.last_name),
+        func.lower(trainees.c.first_names),
+        trainees.c.id,
+    )
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+def _providers_named(conn: Connection, words: str) -> list[tuple[int, str]]:
+    pattern = _prefix_pattern(words)
+    rows = conn.execute(
+        _PROVIDERS_BY_WORD, {"starts": pattern, "word_starts": "% " + pattern}
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def _by_provider(
+    conn: Connection,
+    provider_ids: list[int],
+    skip: set[int],
+    limit: int,
+) -> tuple[list[TraineeSummary], bool]:
+    """Up to `limit` trainees of the providers, leaving out those in `skip`;
+    and whether more were there."""
+    rows = conn.execute(
+        _TRAINEES_OF_PROVIDERS,
+        {"provider_ids": provider_ids, "limit": limit + len(skip) + 1},
+    ).all()
+    found = [
+        replace(TraineeSummary(*row), matched_by="provider")
+        for row in rows
+        if row.id not in skip
+    ]
+    return found[:limit], len(found) > limit
+
+
 def search(conn: Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> SearchOutcome:
-    """Search and say what the text was read as and whether results were cut."""
+    """Search and say what the text was read as and whether results were cut.
+
+    Plain words find trainees by name first, then trainees whose provider's
+    name has a word starting with them (see the module docstring)."""
     query = parse_query(text)
     if query.kind == "invalid":
         return SearchOutcome(query)
@@ -470,17 +554,40 @@ def search(conn: Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> Search
     started = time.perf_counter()
     statement, values = _statement(conn, query)
     rows = conn.execute(statement, {**values, "limit": limit + 1}).all()
-    found = [TraineeSummary(*row) for row in rows[:limit]]
+    found = [replace(TraineeSummary(*row), matched_by=query.kind) for row in rows]
+    truncated = len(found) > limit
+    found = found[:limit]
     if query.kind in _SCAN_KINDS:
         found.sort(key=_sort_key)
+
+    provider_names: tuple[str, ...] = ()
+    if query.also_providers:
+        named = _providers_named(conn, query.text)
+        provider_names = tuple(name for _id, name in named[:MAX_PROVIDERS_MATCHED])
+        room = limit - len(found)
+        if len(named) > MAX_PROVIDERS_MATCHED:
+            truncated = True
+        elif named and room > 0:
+            by_provider, more = _by_provider(
+                conn,
+                [provider_id for provider_id, _name in named],
+                {summary.id for summary in found},
+                room,
+            )
+            found += by_provider
+            truncated = truncated or more
+        elif named:
+            truncated = True
+
     log.info(
-        "trainee search by %s: %d result(s)%s in %.1f ms",
+        "trainee search by %s%s: %d result(s)%s in %.1f ms",
         query.kind,
+        f" and {len(provider_names)} provider(s)" if query.also_providers else "",
         len(found),
-        "+" if len(rows) > limit else "",
+        "+" if truncated else "",
         (time.perf_counter() - started) * 1000,
     )
-    return SearchOutcome(query, found, truncated=len(rows) > limit)
+    return SearchOutcome(query, found, truncated=truncated, providers=provider_names)
 
 
 def search_trainees(

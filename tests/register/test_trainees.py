@@ -17,6 +17,7 @@ from services.register.schema import (
     trainees,
 )
 from services.register.trainees import (
+    _TRAINEES_OF_PROVIDERS,
     build_search,
     load_trainee,
     parse_query,
@@ -262,6 +263,57 @@ def test_search_by_date_of_birth_and_provider(people: Engine) -> None:
     assert _ids(people, "provider: northern") == [1, 3, 6, 2]
 
 
+def test_plain_words_find_trainees_by_provider_name_too(people: Engine) -> None:
+    with people.connect() as conn:
+        by_word = search(conn, "northern")
+        by_whole_name = search(conn, "Northern Teaching Partnership")
+        second_word = search(conn, "online")
+        nothing = search(conn, "Kestrel")
+    # No trainee is called Northern: the provider's trainees, in name order.
+    assert [t.id for t in by_word.trainees] == [1, 3, 6, 2]
+    assert {t.matched_by for t in by_word.trainees} == {"provider"}
+    assert by_word.providers == ("Northern Teaching Partnership",)
+    assert [t.id for t in by_whole_name.trainees] == [1, 3, 6, 2]
+    assert [t.id for t in second_word.trainees] == [5, 4]
+    assert second_word.providers == ("Southern 100% Online SCITT",)
+    # A word inside another word is not a match ("thern" is in "Northern").
+    assert _ids(people, "thern") == []
+    # What was tried is in the label, for the no-match message.
+    assert nothing.trainees == []
+    assert nothing.providers == ()
+    assert nothing.query.label == (
+        "last name starting “Kestrel”, provider name with a word starting “Kestrel”"
+    )
+
+
+def test_name_matches_come_before_provider_matches(people: Engine) -> None:
+    with people.begin() as conn:
+        _provider(conn, 3, "Smith Academy SCITT", "10000003")
+        _trainee(conn, 7, first_names="Zoe", last_name="Abbott", provider_id=3)
+        # Found by name and by provider: listed once, as a name match.
+        _trainee(conn, 8, first_names="Ben", last_name="Smith", provider_id=3)
+    with people.connect() as conn:
+        outcome = search(conn, "smith")
+        only_names = search(conn, "name:smith")
+        cut = search(conn, "smith", limit=4)
+    assert [(t.id, t.matched_by) for t in outcome.trainees] == [
+        (5, "name"),
+        (8, "name"),
+        (2, "name"),
+        (4, "name"),
+        (7, "provider"),
+    ]
+    assert outcome.providers == ("Smith Academy SCITT",)
+    assert outcome.truncated is False
+    # `name:` searches names only.
+    assert [t.id for t in only_names.trainees] == [5, 8, 2, 4]
+    assert only_names.providers == ()
+    assert "provider" not in only_names.query.label
+    # The names fill the limit: the provider's trainee is left out, and said so.
+    assert len(cut.trainees) == 4
+    assert cut.truncated is True
+
+
 def test_discarded_trainees_are_marked_not_hidden(people: Engine) -> None:
     with people.connect() as conn:
         found = search_trainees(conn, "smithson")
@@ -285,7 +337,9 @@ def test_limit_cuts_and_says_so(people: Engine) -> None:
     assert {t.id for t in shown} < {2, 4, 5}
     assert shown == sorted(shown, key=lambda t: (t.discarded, t.first_names))
     assert outcome.truncated is True
-    assert outcome.query.label == "last name starting “smith”"
+    assert outcome.query.label == (
+        "last name starting “smith”, provider name with a word starting “smith”"
+    )
     assert everything.truncated is False
     # An index serves the provider search: the first three in name order.
     assert [t.id for t in by_provider.trainees] == [1, 3, 6]
@@ -315,6 +369,11 @@ def test_trn_slug_and_id_searches_can_use_registers_indexes(people: Engine) -> N
         assert "index_trainees_on_slug" in _plan(conn, SLUG_ADA)
         assert "trainees_pkey" in _plan(conn, "#5")
         assert "index_trainees_on_provider_id" in _plan(conn, "10000002")
+        # Plain words find providers first, then their trainees by provider_id.
+        by_provider = _TRAINEES_OF_PROVIDERS.params(provider_ids=[1, 2], limit=51)
+        compiled = by_provider.compile(conn, compile_kwargs={"literal_binds": True})
+        explained = conn.execute(text(f"EXPLAIN {compiled}")).scalars().all()
+        assert "index_trainees_on_provider_id" in "\n".join(explained)
         # Register has no name index: the name search scans (measured in bench/).
         name_plan = _plan(conn, "smith")
         assert "last_name" in name_plan
