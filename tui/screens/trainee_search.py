@@ -3,18 +3,24 @@
 Each keystroke restarts a short timer; when typing pauses, one search runs in a
 thread worker and replaces any search still running (its result is dropped), so
 the screen never waits on the database and never shows stale results.
+
+Enter in the box opens the trainee when exactly one matches, and otherwise moves
+to the results. It moves the focus at once, before the search has answered, so
+keys typed straight after it reach the results, not the box.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from rich.text import Text
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 from textual.worker import get_current_worker
 
 from tui.export_flow import export_table
@@ -27,14 +33,56 @@ from tui.widgets.table_cursor import highlight_key, highlighted_key
 # Long enough to skip the keystrokes of one word, short enough to feel immediate.
 DEBOUNCE_SECONDS = 0.2
 
+# (label, key, width); the provider's width is what the others leave.
+_COLUMNS = (
+    ("Name", "name", 18),
+    ("TRN", "trn", 7),
+    ("Born", "born", 10),
+    ("State", "state", 13),
+    ("Provider", "provider", 0),
+    ("Slug", "slug", 24),
+)
+SLUG_WIDTH = 24
+PROVIDER_MIN_WIDTH = 16
+# Narrower than this, the provider keeps the room and the slug goes off-screen.
+PROVIDER_WIDE_WIDTH = 30
+
+
+class SearchBox(Input):
+    """The search box. Keys read together from the terminal are all queued to
+    the box before the first is handled, and a binding acts only once its key
+    has bubbled up to the app: so enter is handled here, as the box reads it,
+    and keys the box reads after the focus has left it go on to where the focus
+    is now instead of being typed."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if screen.focused is not self and screen.focused is not None:
+            event.stop()
+            event.prevent_default()
+            passed_on = events.Key(event.key, event.character)
+            passed_on.set_sender(self.app)
+            screen.focused._forward_event(passed_on)
+            return
+        if event.key == "enter" and isinstance(screen, TraineeSearchScreen):
+            event.stop()
+            event.prevent_default()
+            screen.entered()
+            return
+        await super()._on_key(event)
+
 
 class TraineeSearchScreen(TriageScreen):
     SCREEN_TITLE = "Trainee search"
     HELP = (
         "Type a slug, a TRN, a last name (or the start of one, or 'first last'), "
         "a date of birth (dd/mm/yyyy or yyyy-mm-dd) or a provider's name or UKPRN. "
-        "Results follow as you type; enter opens the trainee. Deleted (discarded) "
-        "trainees are shown, marked."
+        "Words are looked for in names, then in provider names; a provider shown "
+        "in bold is how that trainee was found. Results follow as you type. Enter "
+        "in the box opens the trainee if only one matches, otherwise it moves to "
+        "the results; enter there opens the highlighted one. Deleted (discarded) "
+        "trainees are shown, marked. In the box, letters are typed: to reach "
+        "another list, press tab or down to the results first, then its key."
     )
 
     BINDINGS: ClassVar = [
@@ -69,10 +117,17 @@ class TraineeSearchScreen(TriageScreen):
         ),
         Binding(
             "escape",
-            "clear_or_leave",
-            "Clear",
+            "clear_search",
+            "Clear search",
             id="search.clear",
-            tooltip="Clear the search box; when it is empty, back to Failed jobs",
+            tooltip="Empty the search box and its results",
+        ),
+        Binding(
+            "escape",
+            "leave_search",
+            "Failed jobs",
+            id="search.leave",
+            tooltip="With the search box empty: back to Failed jobs",
         ),
         Binding(
             "down",
@@ -96,10 +151,13 @@ class TraineeSearchScreen(TriageScreen):
         # The text whose results the table holds: the same search read again
         # keeps its highlighted trainee, a new one starts at its first result.
         self._shown_text = ""
+        # A trainee was opened from the results table: coming back, the focus
+        # returns there rather than to the box.
+        self._opened_from_results = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="search-main"):
-            yield Input(
+            yield SearchBox(
                 placeholder="slug, TRN, name, date of birth or provider",
                 id="search-query",
             )
@@ -111,46 +169,95 @@ class TraineeSearchScreen(TriageScreen):
         query = self.query_one("#search-query", Input)
         query.cursor_blink = False
         table = self.query_one("#search-results", DataTable)
-        table.add_column("Name", key="name", width=22)
-        table.add_column("TRN", key="trn", width=7)
-        table.add_column("State", key="state", width=18)
-        table.add_column("Slug", key="slug", width=10)
-        table.add_column("Born", key="born", width=10)
-        table.add_column("Provider", key="provider")
+        for label, key, width in _COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self._fit_provider_column()
         query.focus()
+
+    def on_resize(self) -> None:
+        self._fit_provider_column()
+
+    def _fit_provider_column(self) -> None:
+        """The provider takes the width the other columns leave. The slug comes
+        last: whole where there is room beside a readable provider, and at 80
+        columns off to the right (the table scrolls sideways to it)."""
+        table = self.query_one("#search-results", DataTable)
+        fixed = sum(width for _label, key, width in _COLUMNS if key != "slug")
+        padding = 2 * table.cell_padding * len(_COLUMNS)
+        # The vertical scrollbar's two columns, present once the list is long.
+        room = self.size.width - fixed - padding - 2
+        if room - SLUG_WIDTH >= PROVIDER_WIDE_WIDTH:
+            room -= SLUG_WIDTH
+        column = table.columns.get(ColumnKey("provider"))
+        if column is not None:
+            column.width = max(PROVIDER_MIN_WIDTH, room)
+            table.refresh(layout=True)
 
     # --- searching -------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # One escape key, two actions, so that the footer names the one it does.
+        if action in ("clear_search", "leave_search"):
+            box_empty = not self.query_one("#search-query", Input).value
+            return box_empty == (action == "leave_search")
+        return True
+
+    def on_screen_resume(self) -> None:
+        """Back on the search: to the box with what was typed selected, so typing
+        starts a new search instead of adding to it; back from a trainee opened
+        from the results, to the results where the operator was."""
+        super().on_screen_resume()
+        table = self.query_one("#search-results", DataTable)
+        if self._opened_from_results and self.rows:
+            self._opened_from_results = False
+            self.set_focus(table)
+            return
+        box = self.query_one("#search-query", Input)
+        self.set_focus(box)
+        box.select_all()
+
     @on(Input.Changed, "#search-query")
     def _typed(self, event: Input.Changed) -> None:
+        self.refresh_bindings()
         self._open_when_shown = False
         self._typing = True
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self.action_reload)
 
-    @on(Input.Submitted, "#search-query")
-    def _entered(self) -> None:
-        """Enter in the box opens the highlighted result (the first one unless
-        the operator moved); if the search is still running, once it is shown."""
+    def entered(self) -> None:
+        """Enter in the box: the one trainee that matches opens; with more, the
+        results take the focus. Called by the box as the key is handled, so the
+        focus has moved before the next key is read."""
         searching = self._typing or any(
             worker.is_running and worker.group == "search" for worker in self.workers
         )
         if searching:
+            # Decided when the results arrive; the keys typed meanwhile go to them.
             self._open_when_shown = True
+            # set_focus, not focus(): focus() waits for the next loop turn, and a
+            # key already read would reach the box first.
+            self.set_focus(self.query_one("#search-results", DataTable))
             return
-        if self.rows:
-            self._open_row(self.query_one("#search-results", DataTable).cursor_row)
-        else:
-            self.notify("No trainee to open: search first.", severity="warning")
+        self._open_or_focus_results()
 
-    def action_clear_or_leave(self) -> None:
+    def _open_or_focus_results(self) -> None:
+        if len(self.rows) == 1:
+            self._open_row(0)
+        elif self.rows:
+            self.set_focus(self.query_one("#search-results", DataTable))
+        else:
+            self.set_focus(self.query_one("#search-query", Input))
+            self.notify("No trainee to open: nothing matches.", severity="warning")
+
+    def action_clear_search(self) -> None:
         box = self.query_one("#search-query", Input)
-        if box.value:
-            box.value = ""
-            box.focus()
-            self.action_reload()  # the results go at once, not after the pause
-            return
+        box.value = ""
+        box.focus()
+        self.action_reload()  # the results go at once, not after the pause
+        self.refresh_bindings()
+
+    def action_leave_search(self) -> None:
         self.triage.action_go("jobs")
 
     def action_focus_results(self) -> None:
@@ -188,13 +295,7 @@ class TraineeSearchScreen(TriageScreen):
     def _show(self, text: str, result: SearchResult) -> None:
         self.query_one("#search-load", LoadState).ready()
         self.rows = result.rows
-        count = len(result.rows)
-        if not count:
-            status = f"No trainee matches {text!r} ({result.read_as})."
-        else:
-            more = " (first ones; type more to narrow)" if result.truncated else ""
-            plural = "s" if count != 1 else ""
-            status = f"{count} trainee{plural}, {result.read_as}{more}"
+        status = result.status
         table = self.query_one("#search-results", DataTable)
         kept = highlighted_key(table) if text == self._shown_text else None
         self._shown_text = text
@@ -202,21 +303,21 @@ class TraineeSearchScreen(TriageScreen):
         highlight_key(table, kept)
         if self._open_when_shown:
             self._open_when_shown = False
-            if result.rows:
-                self._open_row(0)
+            self._open_or_focus_results()
 
     def _fill(self, rows: list[SearchRow], status: str) -> None:
         self.query_one("#search-status", Static).update(status)
         table = self.query_one("#search-results", DataTable)
         table.clear()
         for row in rows:
+            provider_style = "bold" if row.matched_by == "provider" else ""
             table.add_row(
                 row.name,
                 row.trn,
-                row.state,
-                row.slug,
                 row.born,
-                row.provider,
+                row.state,
+                Text(row.provider, style=provider_style, overflow="ellipsis"),
+                row.slug,
                 key=str(row.trainee_id),
             )
 
@@ -234,6 +335,9 @@ class TraineeSearchScreen(TriageScreen):
 
     def _open_row(self, index: int) -> None:
         row = self.rows[max(0, min(index, len(self.rows) - 1))]
+        self._opened_from_results = self.query_one(
+            "#search-results", DataTable
+        ).has_focus
         from tui.screens.trainee import TraineeScreen
 
         self.app.push_screen(TraineeScreen(row.trainee_id))

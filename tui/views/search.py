@@ -19,6 +19,8 @@ class SearchRow:
     slug: str
     born: str
     provider: str
+    # "provider" when only the provider's name matched what was typed.
+    matched_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,31 @@ class SearchResult:
     # What the text was read as ("TRN 1234567", "last name starting with ...").
     read_as: str
     truncated: bool
+    # Providers whose name matched plain words; their trainees follow the names.
+    providers: tuple[str, ...] = ()
+    # The text could not be searched (a bad date, a 6-digit TRN): `read_as` says why.
+    invalid: bool = False
+
+    @property
+    def status(self) -> str:
+        """One line for the screen: how many, found how, whether cut."""
+        count = len(self.rows)
+        if self.invalid:
+            return f"{self.read_as}."
+        if not count:
+            return f"No trainee matches: tried {self.read_as}."
+        by_provider = sum(1 for row in self.rows if row.matched_by == "provider")
+        by_name = count - by_provider
+        plural = "s" if count != 1 else ""
+        if not by_provider:
+            found = f"{count} trainee{plural}, {self.read_as}"
+        else:
+            named = ", ".join(self.providers)
+            at = f"{by_provider} at {named} (provider name matched, in bold)"
+            found = f"{by_name} by name, then {at}" if by_name else at
+            found = f"{count} trainee{plural}: {found}"
+        more = " (first ones; type more to narrow)" if self.truncated else ""
+        return found + more
 
 
 def row_of(summary: TraineeSummary) -> SearchRow:
@@ -45,6 +72,7 @@ def row_of(summary: TraineeSummary) -> SearchRow:
         slug=summary.slug,
         born=born,
         provider=provider,
+        matched_by=summary.matched_by,
     )
 
 
@@ -57,4 +85,6 @@ def search_rows(connections: Connections, text: str) -> SearchResult:
         [row_of(summary) for summary in outcome.trainees],
         outcome.query.label,
         outcome.truncated,
+        outcome.providers,
+        invalid=outcome.query.kind == "invalid",
     )
