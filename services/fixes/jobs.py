@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis as redis_lib
+
 from services.sidekiq import wire
 from services.sidekiq.jobs import FailedJob
 from services.sidekiq.reader import scan_sorted_set
@@ -56,3 +58,39 @@ def trainee_jobs(
                 if belongs_to(job, trainee_id, trn_request_id):
                     found.setdefault((job.where, job.raw), job)
     return sorted(found.values(), key=lambda job: (job.where, job.score or 0.0))
+
+
+def failed_jobs_of(
+    redis: Any,
+    trainee_id: int,
+    job_class: str,
+    trn_request_id: int | None = None,
+) -> list[FailedJob]:
+    """The trainee's jobs of `job_class` that failed: in the retry or dead set.
+
+    These are what a fix resolves and then deletes (a scheduled entry has not
+    failed yet, so it is left alone).
+    """
+    return [
+        job
+        for job in trainee_jobs(redis, trainee_id, trn_request_id)
+        if job.job_class == job_class and job.where in ("retry", "dead")
+    ]
+
+
+def resolved_jobs(
+    redis: Any, trainee_id: int, job_class: str
+) -> tuple[list[FailedJob], list[str]]:
+    """`failed_jobs_of`, or none and a note when Redis cannot be read.
+
+    For fixes whose work is in the database: Redis down must not stop them,
+    only leave the failed job for the operator to delete afterwards.
+    """
+    try:
+        return failed_jobs_of(redis, trainee_id, job_class), []
+    except (redis_lib.RedisError, OSError) as error:
+        return [], [
+            f"Redis could not be read ({type(error).__name__}): a failed "
+            f"{job_class} of the trainee, if any, is not deleted by this fix; "
+            "delete it afterwards"
+        ]

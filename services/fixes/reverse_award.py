@@ -4,6 +4,9 @@ This is the playbook's "incorrectly awarded trainee" on Register's side only:
 DQT must first remove the QTS/EYTS award on its side (this product cannot),
 otherwise DQT and Register disagree again.
 
+A failed `RecommendForAwardJob` of the trainee is deleted after the commit:
+retried once the award is reversed, it would ask DQT for the award again.
+
 `outcome_date` is kept by default. In the DQT era it is the date the provider
 said the standards were met (sent to DQT as `assessmentDate`); Register did not
 award from it. The 2025 playbook also empties it because TRS-era Register awards
@@ -16,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.fixes import dqt_view
-from services.fixes.base import Fix, FixContext, ParamSpec, Preview
+from services.fixes.base import Fix, FixContext, ParamSpec, Preview, RedisChange
 from services.fixes.common import (
     changes_between,
     discarded_reason,
@@ -26,6 +29,9 @@ from services.fixes.common import (
     trainee_preview,
     yes_no,
 )
+from services.fixes.jobs import resolved_jobs
+from services.fixes.single_job import delete_change
+from services.playbook import AWARD_JOB
 from services.register import enums
 from services.register.enums import TraineeState
 
@@ -101,10 +107,23 @@ class ReverseAward(Fix):
             )
         changes = () if blocked else changes_between(row, new_values)
 
-        redis_changes, notes = optional_update_job(
+        update_job, notes = optional_update_job(
             values, row, int(TraineeState.trn_received)
         )
-        if redis_changes and dqt_award is not False:
+        awards, unread = (
+            ([], []) if blocked else resolved_jobs(ctx.redis, row["id"], AWARD_JOB)
+        )
+        notes += unread
+        redis_changes: tuple[RedisChange, ...] = (
+            *(delete_change(job) for job in awards),
+            *update_job,
+        )
+        if awards:
+            notes.append(
+                f"the failed {AWARD_JOB} is deleted: retried after the reversal it "
+                "would ask DQT for the award again"
+            )
+        if update_job and dqt_award is not False:
             notes.append(
                 "DQT refuses the update while it still holds the award "
                 "(Teacher already has QTS/EYTS date)"
@@ -115,6 +134,7 @@ class ReverseAward(Fix):
             row,
             values,
             summary=f"reverse the award of trainee {row['id']}",
+            members=[(job.where, job.raw) for job in awards],
             db_changes=changes,
             redis_changes=redis_changes,
             dqt_calls=calls,

@@ -8,6 +8,12 @@ Playbook, "Dqt::RetrieveTrnJob ... has timed out" and "TraineeUpdateMissingTrn":
 The timeout defaults to four days from today, like the playbook's
 `Date.today + 4.days`, and must be in the future: a past timeout makes the job
 give up after one poll.
+
+The failed jobs both fixes resolve are deleted after the new jobs are enqueued
+(so that a Redis failure between the two loses nothing): the trainee's failed
+`RetrieveTrnJob` (the new polling job replaces it) and an `UpdateTraineeJob`
+refused for want of a TRN (it would fail the same way until the TRN arrives;
+the playbook: the trainee's data is sent once the TRN arrives).
 """
 
 from __future__ import annotations
@@ -32,14 +38,26 @@ from services.fixes.common import (
     load_trainee,
     trainee_preview,
 )
-from services.fixes.jobs import trainee_jobs
+from services.fixes.jobs import failed_jobs_of, trainee_jobs
 from services.fixes.rows import find_trn_request, trn_request_snapshot
+from services.fixes.single_job import delete_change
 from services.fixes.values import ValueProblem, parse_date
-from services.playbook import RETRIEVE_TRN_JOB
+from services.playbook import RETRIEVE_TRN_JOB, UPDATE_JOB, classify
 from services.register import enums
 from services.register.enums import TraineeState
+from services.sidekiq.jobs import FailedJob
 
 DEFAULT_TIMEOUT_DAYS = 4
+
+# The playbook cases of an update job refused because the trainee has no TRN.
+MISSING_TRN_CASES = frozenset({"update_missing_trn", "no_trn_yet_405"})
+
+# Why the failed jobs a fix resolves are deleted, in the preview.
+RESOLVED = (
+    "the new polling job replaces a failed one, and an update refused for want "
+    "of a TRN would fail the same way until the TRN arrives (its data is sent "
+    "then)"
+)
 
 
 def timeout_param() -> ParamSpec:
@@ -132,6 +150,31 @@ def _read_request(
     return _Request(values, row, request, timeout, blocked or problem)
 
 
+def _failed_polls(
+    ctx: FixContext, row: RowMapping, request: RowMapping | None
+) -> list[FailedJob]:
+    """The trainee's failed RetrieveTrnJobs: a new polling job replaces them."""
+    if request is None:
+        return []
+    return failed_jobs_of(ctx.redis, row["id"], RETRIEVE_TRN_JOB, int(request["id"]))
+
+
+def _updates_missing_trn(ctx: FixContext, row: RowMapping) -> list[FailedJob]:
+    return [
+        job
+        for job in failed_jobs_of(ctx.redis, row["id"], UPDATE_JOB)
+        if classify(job).key in MISSING_TRN_CASES
+    ]
+
+
+def _deletes(jobs: list[FailedJob], why: str) -> tuple[list[RedisChange], list[str]]:
+    """Delete steps for `jobs`, and the note saying why, when there are any."""
+    if not jobs:
+        return [], []
+    jids = ", ".join(str(job.jid) for job in jobs)
+    return [delete_change(job) for job in jobs], [f"deleted afterwards ({jids}): {why}"]
+
+
 def _polling_warnings(
     ctx: FixContext, row: RowMapping, request: RowMapping | None
 ) -> list[str]:
@@ -177,14 +220,20 @@ class RestartTrnPolling(Fix):
                 "for: use reregister_for_trn"
             )
         changes: tuple[RedisChange, ...] = ()
+        old_polls: list[FailedJob] = []
+        notes: list[str] = []
         if not blocked and request is not None and timeout is not None:
-            changes = (_polling_change(row, request, timeout),)
+            old_polls = _failed_polls(ctx, row, request)
+            old_polls += _updates_missing_trn(ctx, row)
+            deletes, notes = _deletes(old_polls, RESOLVED)
+            changes = (_polling_change(row, request, timeout), *deletes)
 
         return read.preview(
             self.name,
             summary=f"restart TRN polling for trainee {row['id']}",
+            members=[(job.where, job.raw) for job in old_polls],
             redis_changes=changes,
-            warnings=_polling_warnings(ctx, row, request),
+            warnings=_polling_warnings(ctx, row, request) + notes,
             blocked=blocked,
         )
 
@@ -260,10 +309,12 @@ class ReregisterForTrn(Fix):
         if not read.blocked:
             calls, duplicate = already_on_dqt(ctx, row, request)
             warnings = duplicate + warnings
+        resolved: list[FailedJob] = []
         if not read.blocked and timeout is not None:
             changes = (_register_change(row),)
             if request is not None:
                 changes += (_polling_change(row, request, timeout),)
+                resolved = _failed_polls(ctx, row, request)
                 warnings.append(
                     f"{REGISTER_FOR_TRN_JOB} reuses TRN request {request['id']} "
                     f"(request id {request['request_id']}) and enqueues its own "
@@ -277,10 +328,15 @@ class ReregisterForTrn(Fix):
                     "submitted_for_trn_at; if that is more than four days ago, run "
                     "restart_trn_polling once the row exists"
                 )
+            resolved += _updates_missing_trn(ctx, row)
+            deletes, notes = _deletes(resolved, RESOLVED)
+            changes += tuple(deletes)
+            warnings += notes
 
         return read.preview(
             self.name,
             summary=f"register trainee {row['id']} for a TRN again",
+            members=[(job.where, job.raw) for job in resolved],
             redis_changes=changes,
             dqt_calls=calls,
             warnings=warnings,

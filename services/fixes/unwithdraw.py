@@ -4,7 +4,8 @@ The state to restore is read from the audits (the old value of the last change
 into withdrawn, compared as integers whichever form the audit holds); when the
 audits do not say, Register's default, TRN received, is used and the preview
 says so. The withdrawal columns are emptied and, unlike the old console recipe,
-an audit row is always written.
+an audit row is always written. A failed `WithdrawTraineeJob` of the trainee is
+deleted after the commit: retried, it would withdraw the trainee on DQT again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.fixes import dqt_view
-from services.fixes.base import Fix, FixContext, Preview
+from services.fixes.base import Fix, FixContext, Preview, RedisChange
 from services.fixes.common import (
     changes_between,
     discarded_reason,
@@ -22,6 +23,9 @@ from services.fixes.common import (
     optional_update_job,
     trainee_preview,
 )
+from services.fixes.jobs import resolved_jobs
+from services.fixes.single_job import delete_change
+from services.playbook import WITHDRAW_JOB
 from services.register import enums
 from services.register.audits import previous_state_before_withdrawal
 from services.register.enums import TraineeState
@@ -86,13 +90,28 @@ class Unwithdraw(Fix):
                 "update job asks DQT to un-withdraw it: DQT refuses un-withdrawing "
                 "to deferred (10026)"
             )
-        redis_changes, notes = optional_update_job(values, row, new_state)
+        update_job, notes = optional_update_job(values, row, new_state)
+        withdrawals, unread = (
+            ([], []) if blocked else resolved_jobs(ctx.redis, row["id"], WITHDRAW_JOB)
+        )
+        notes += unread
+        # Deleted before the update job is enqueued: the withdrawal must not run.
+        redis_changes: tuple[RedisChange, ...] = (
+            *(delete_change(job) for job in withdrawals),
+            *update_job,
+        )
+        if withdrawals:
+            notes.append(
+                f"the failed {WITHDRAW_JOB} is deleted: retried after the undo it "
+                "would withdraw the trainee on DQT again"
+            )
 
         return trainee_preview(
             self.name,
             row,
             values,
             summary=f"undo the withdrawal of trainee {row['id']}",
+            members=[(job.where, job.raw) for job in withdrawals],
             db_changes=changes,
             redis_changes=redis_changes,
             dqt_calls=calls,
