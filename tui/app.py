@@ -27,7 +27,13 @@ from tui.palette import binding_commands
 from tui.screens.failed_jobs import FailedJobsScreen
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
+
     from triage.runtime import Connections
+    from tui.widgets.load_state import LoadState
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +303,28 @@ class TriageApp(App[None]):
     def _show_health(self, figures: health.HeaderFigures) -> None:
         self.dead_health = figures.dead_set
         self.pending_counts = figures.pending
+
+    def on_load_state_settled(self, event: LoadState.Settled) -> None:
+        """A list's own read failed, or succeeded while the header says a service
+        is down: the figures are read again, so the header follows the list."""
+        if event.failed or health.shows_outage(self.dead_health, self.pending_counts):
+            log.info(
+                "a list's read %s: reading the header's figures again",
+                "failed" if event.failed else "succeeded",
+            )
+            self.refresh_health()
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """ctrl+r on a list (the "reload" action, from a key or the palette)
+        reads the header's figures again too."""
+        if action == "reload" and isinstance(default_namespace, Screen):
+            self.refresh_health()
+        return await super().run_action(action, default_namespace, namespaces)
 
     # --- actions ---------------------------------------------------------------------
 

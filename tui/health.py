@@ -1,6 +1,8 @@
 """The header's figures: dead-set health and the pending counts.
 
-Read in a thread worker when the app starts and after every write; each figure
+Read in a thread worker when the app starts, after every write, on ctrl+r of any
+list, and when a list's own read fails (or succeeds while a figure says its
+service is down), so a figure never outlives its service's outage; each figure
 fails on its own, so a Redis outage still leaves the pending counts (PostgreSQL)
 shown, and the other way round.
 """
@@ -48,6 +50,11 @@ def dead_set_text(health: Any) -> str:
     if age is not None:
         text += f", oldest {max(age.days, 0)}d"
     return text
+
+
+def shows_outage(*figures: str) -> bool:
+    """Whether a figure the header shows says its service is down."""
+    return any(figure.endswith(" down") for figure in figures)
 
 
 def _pending(connections: Connections, now: datetime) -> str:

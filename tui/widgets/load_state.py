@@ -10,11 +10,20 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import LoadingIndicator, Static
 
 
 class LoadState(Vertical):
     """Hidden when the pane is ready; a spinner while loading; an error otherwise."""
+
+    class Settled(Message):
+        """A pane's read ended: `failed` or not. The app reads the header's
+        figures again on it, so they never say less than the pane does."""
+
+        def __init__(self, failed: bool) -> None:
+            super().__init__()
+            self.failed = failed
 
     DEFAULT_CSS = """
     LoadState { height: auto; display: none; }
@@ -40,6 +49,7 @@ class LoadState(Vertical):
         text.append(detail)
         text.append(f"\nPress {retry_key} to try again.")
         self.query_one("#load-message", Static).update(text)
+        self.post_message(self.Settled(failed=True))
 
     def cancelled(self, service: str, retry_key: str = "ctrl+r") -> None:
         self.set_classes("-failed")
@@ -48,3 +58,4 @@ class LoadState(Vertical):
 
     def ready(self) -> None:
         self.set_classes("")
+        self.post_message(self.Settled(failed=False))
