@@ -143,6 +143,11 @@ class FailedJobsScreen(TriageScreen):
         self._laid_out: list[tuple[str, str, int]] = []
         self.fixes = FixFlow(self, self.action_reload)
 
+    # Whether the jobs table had the focus when a dialog covered the list, and
+    # whether the reload under way gives it back (see `action_reload`).
+    _table_focused_before = False
+    _refocus_table = False
+
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="jobs-main"):
             with Vertical(id="cases-pane"):
@@ -199,7 +204,19 @@ class FailedJobsScreen(TriageScreen):
 
     # --- loading ---------------------------------------------------------------------
 
+    def on_screen_suspend(self) -> None:
+        # A fix's dialogs cover the list; the reload after it reads this.
+        self._table_focused_before = self.query_one("#jobs", DataTable).has_focus
+
     def action_reload(self) -> None:
+        # Read again after a fix, the list gives the focus back to the jobs table
+        # if it had it, wherever the dialogs and the refill have moved it since.
+        table = self.query_one("#jobs", DataTable)
+        self._refocus_table = (
+            table.has_focus
+            or (self.focused is None or self.app.screen is not self)
+            and self._table_focused_before
+        )
         self.query_one("#jobs-load", LoadState).loading(
             "Reading the dead and retry sets…"
         )
@@ -245,6 +262,9 @@ class FailedJobsScreen(TriageScreen):
         if self.job_class not in (view.ALL_CLASSES, *data.job_classes):
             self.job_class = view.ALL_CLASSES
         self._fill_table()
+        if self._refocus_table:
+            self._refocus_table = False
+            self.set_focus(self.query_one("#jobs", DataTable))
 
     # --- filtering -------------------------------------------------------------------
 
@@ -348,8 +368,7 @@ class FailedJobsScreen(TriageScreen):
         detail = self.query_one("#job-detail-text", Static)
         row = self.current_row()
         if row is None:
-            empty = "No failed jobs here." if self.data else ""
-            detail.update(empty)
+            detail.update(self._empty_text())
             return
         notes = []
         if self.data and row.trainee.trainee_id is not None:
@@ -359,6 +378,27 @@ class FailedJobsScreen(TriageScreen):
         detail.update(Group(label_grid(lines), keys))
         # Another job: read from its top, not where the last one was left.
         self.query_one("#job-detail", VerticalScroll).scroll_home(animate=False)
+
+    def _empty_text(self) -> str:
+        """Why nothing is listed: nothing failed, or nothing matches the filters."""
+        if not self.data:
+            return ""
+        if not self.data.rows:
+            return "No failed jobs here."
+        narrowed = []
+        text = self.query_one("#jobs-filter", Input).value.strip()
+        if text:
+            narrowed.append(f"“{text}”")
+        if self.job_class != view.ALL_CLASSES:
+            narrowed.append(f"class {short_class(self.job_class)}")
+        if self.case != view.ALL_CASES:
+            narrowed.append("the case chosen (c)")
+        if not narrowed:
+            return "No failed jobs here."
+        return (
+            f"No job matches {', '.join(narrowed)}. "
+            "Escape clears the filter; k changes the class."
+        )
 
     # --- actions on the highlighted job ----------------------------------------------
 
