@@ -12,7 +12,11 @@ update has gone through:
 - `step=start`: hold the award job(s) and retry the update job(s);
 - `step=release`: retry the award job(s), refused while an update job of the
   trainee has failed again, is still queued or is running.
-The terminal app can keep the started plan (`started_plan`) and poll it.
+The default, `step=next`, is whichever comes next: start while the trainee has
+both a failed update and a failed award job, release once only the award job is
+left failed. So the same fix, chosen again, releases the award (in the terminal
+app, without typing a step). The terminal app can keep the started plan
+(`started_plan`) and poll it.
 """
 
 from __future__ import annotations
@@ -40,7 +44,10 @@ from services.sidekiq.ordered import OrderedRetryPlan, ordered_retry_plan
 from services.sidekiq.resolve import resolution_of, resolve_jobs
 from services.sidekiq.update_first import pending_updates
 
-STEPS = ("start", "release")
+STEPS = ("next", "start", "release")
+
+# How the fix is named to the operator when it is to be chosen again.
+AGAIN = "apply 'Re-run update then award' (ordered_retry) again"
 
 # How the job actions' plan marks the steps that wait for the update.
 LATER = "after the update succeeds: "
@@ -75,9 +82,34 @@ def start_plan(ctx: FixContext, change: RedisChange, reason: str) -> str:
         raise LookupError(f"no update job was retried ({report.summary()})")
     _started[change.trainee_id] = plan
     return (
-        f"Sidekiq: ordered retry started ({report.summary()}); release the award "
-        "with step=release once the update has gone through"
+        f"Sidekiq: ordered retry started ({report.summary()}); once the update has "
+        f"gone through, {AGAIN} to release the award"
     )
+
+
+def next_step(ctx: FixContext, trainee_id: int, trn_request_id: int | None) -> str:
+    """start while the update job is failed too, release once only the award is."""
+    failed = {
+        job.job_class
+        for job in trainee_jobs(ctx.redis, trainee_id, trn_request_id)
+        if has_failed(job)
+    }
+    return "release" if AWARD_JOB in failed and UPDATE_JOB not in failed else "start"
+
+
+def _warnings_for_now(warnings: tuple[str, ...], awards: list) -> list[str]:
+    """The plan's warnings without the forced-retry one about its own awards.
+
+    The plan previews the award's release as a forced retry; the warning that
+    such a retry skips the ordered retry does not apply inside the ordered
+    retry, which releases the award only once the update has gone through.
+    """
+    held = {f"{job.jid}: retried with force although" for job in awards}
+    return [
+        warning
+        for warning in warnings
+        if not any(warning.startswith(prefix) for prefix in held)
+    ]
 
 
 class OrderedRetry(Fix):
@@ -92,8 +124,9 @@ class OrderedRetry(Fix):
     params = (
         ParamSpec(
             "step",
-            "start (retry the update, hold the award) or release (retry the award)",
-            default="start",
+            "next (whichever comes next), start (retry the update, hold the "
+            "award) or release (retry the award)",
+            default="next",
         ),
     )
 
@@ -103,11 +136,13 @@ class OrderedRetry(Fix):
         values = self.check_params(params)
         step = values["step"].strip().lower()
         if step not in STEPS:
-            raise FixInputError("step must be start or release")
+            raise FixInputError("step must be next, start or release")
         row = load_trainee(ctx, target)
         with ctx.engine.connect() as conn:
             request = find_trn_request(conn, row["id"])
         request_id = None if request is None else int(request["id"])
+        if step == "next":
+            step = next_step(ctx, row["id"], request_id)
         if step == "start":
             return self._start(ctx, row, request_id, values)
         return self._release(ctx, row, request_id, values)
@@ -146,7 +181,7 @@ class OrderedRetry(Fix):
                 )
             else:
                 planned = plan.preview(job_actions(ctx))
-                warnings += list(planned.warnings)
+                warnings += _warnings_for_now(planned.warnings, plan.awards)
                 now_steps = [
                     step.description
                     for step in planned.steps
@@ -185,8 +220,8 @@ class OrderedRetry(Fix):
             blocked=blocked,
             next_steps=(
                 *later_steps,
-                "when the update job has run without failing, apply ordered_retry "
-                "with step=release",
+                f"when the update job has run without failing, {AGAIN}: it "
+                "releases the award",
             ),
         )
 

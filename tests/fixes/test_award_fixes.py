@@ -182,7 +182,12 @@ def test_ordered_retry_sends_the_update_first_and_releases_the_award_after(
 
     start = fixes.preview(ctx, "ordered_retry", "808")
     assert start.blocked is None, start.blocked
-    assert fixes.apply(ctx, start, "re-run in order").status == "applied"
+    # The plan releases the award itself: no warning about a forced retry.
+    assert not any("retried with force" in w for w in start.warnings)
+    assert "again: it releases the award" in start.next_steps[-1]
+    started = fixes.apply(ctx, start, "re-run in order")
+    assert started.status == "applied"
+    assert "step=release" not in started.summary
 
     queued = [
         json.loads(item)["jid"] for item in redis_client.lrange("queue:dqt", 0, -1)
@@ -206,7 +211,8 @@ def test_ordered_retry_sends_the_update_first_and_releases_the_award_after(
     redis_client.delete("host:1:abc:work")
 
     redis_client.delete("queue:dqt")  # the worker took the update and it succeeded
-    release = fixes.preview(ctx, "ordered_retry", "808", {"step": "release"})
+    # Chosen again without a step: only the award is left failed, so it releases.
+    release = fixes.preview(ctx, "ordered_retry", "808")
     assert release.blocked is None
     assert fixes.apply(ctx, release, "update went through").status == "applied"
     queued = [

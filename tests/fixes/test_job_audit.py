@@ -117,7 +117,7 @@ def test_ordered_retry_writes_one_audit_row_per_step(
     assert fixes.apply(ctx, start, COMMENT).status == "applied"
     first = _the_job_audit(engine, 605)["comment"].splitlines()
     redis_client.delete("queue:dqt")  # the update went through
-    release = fixes.preview(ctx, "ordered_retry", "605", {"step": "release"})
+    release = fixes.preview(ctx, "ordered_retry", "605")  # next: the release
     assert fixes.apply(ctx, release, "update went through").status == "applied"
 
     rows = audit_rows(engine, 605)

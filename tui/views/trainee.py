@@ -66,7 +66,7 @@ PLAN_WORDS = {
     ),
     "update_done": (
         "ordered retry: the update went through; release the award now "
-        "(fix 'ordered retry', step release)"
+        "(f, 'Re-run update then award' again)"
     ),
     "award_released": "ordered retry: the award job was released",
     "update_gone": "ordered retry: the update job is no longer in Sidekiq",
@@ -283,9 +283,13 @@ JOB_FIXES = frozenset({"retry", "delete_job"})
 
 def fixes_that_apply(record: TraineeRecord, jobs: TraineeJobs | None) -> list[str]:
     names: list[str] = []
+    mine = [item.job for item in jobs.jobs] if jobs is not None else []
+    plan = _started_plan(int(record.columns["id"]))
+    # Once started here, the same fix chosen again releases the award.
+    started = plan is not None and plan.status != "award_released"
+    if playbook.needs_ordered_retry(mine) or started:
+        names.append("ordered_retry")
     if jobs is not None:
-        if playbook.needs_ordered_retry([item.job for item in jobs.jobs]):
-            names.append("ordered_retry")
         for item in jobs.jobs:
             names += [name for name in item.fixes if name not in JOB_FIXES]
     state = record.state_member
