@@ -12,10 +12,12 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 GUIDE = """\
-[b]Moving around.[/b] Every list is one key away from any screen: [b]j[/b] failed \
-jobs, [b]s[/b] trainee search, [b]t[/b] pending TRNs, [b]a[/b] pending awards, \
-[b]l[/b] journal. [b]enter[/b] opens the row under the cursor, [b]escape[/b] goes \
-back, [b]tab[/b] moves between panes.
+[b]Moving around.[/b] Every list is one key away: [b]j[/b] failed jobs, [b]s[/b] \
+trainee search, [b]t[/b] pending TRNs, [b]a[/b] pending awards, [b]l[/b] journal. \
+In a text box (the search box, a filter) letters are typed instead: leave the box \
+first with [b]tab[/b] (or [b]enter[/b]), then press the list's key. [b]enter[/b] \
+opens the row under the cursor, [b]escape[/b] goes back, [b]tab[/b] moves between \
+panes.
 
 [b]Fixing.[/b] A fix always shows exactly what it will change first. Nothing is \
 written until you give an audit comment and answer [b]y[/b]; [b]n[/b] or \
@@ -24,7 +26,7 @@ written until you give an audit comment and answer [b]y[/b]; [b]n[/b] or \
 
 
 class HelpScreen(ModalScreen[None]):
-    """The keys of the calling screen, with their ids for a keymap."""
+    """The keys of the calling screen, what each does, and the guide."""
 
     BINDINGS = [
         Binding(
@@ -50,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
 
 
 def help_text(origin: Screen[Any]) -> Text:
-    """The screen's purpose, its keys (key, label, what it does, id), the guide."""
+    """The screen's purpose, its keys (key, label, what it does), the guide."""
     title = getattr(origin, "SCREEN_TITLE", "") or type(origin).__name__
     text = Text()
     text.append(f"Help: {title}\n", style="bold underline")
@@ -67,8 +69,7 @@ def help_text(origin: Screen[Any]) -> Text:
         shown = origin.app.get_key_display(binding)
         text.append(f"{shown:>6} ", style="bold")
         text.append(f"{binding.description}: ", style="bold")
-        text.append(f"{binding.tooltip} ")
-        text.append(f"({binding.id})\n", style="dim")
+        text.append(f"{binding.tooltip}\n")
     text.append(f"{'ctrl+p':>6} ", style="bold")
     text.append("Palette: ", style="bold")
     text.append("every action above, by name\n")
