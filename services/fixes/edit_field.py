@@ -46,6 +46,10 @@ REQUIRED_FIELDS = frozenset({"first_names", "last_name", "date_of_birth"})
 
 _NOT_IN_A_NAME = re.compile(r"[0-9@\x00-\x1f\x7f]")
 
+# Register's trainees columns for names and email are unbounded text and its
+# models set no length; a longer value is a paste gone wrong, not a name.
+MAX_TEXT_LENGTH = 255
+
 
 def parse_value(field: str, text: str, *, today: date) -> Any:
     """The typed value for `field`, or ValueProblem with a reason."""
@@ -118,6 +122,13 @@ class EditField(Fix):
         elif "value" not in values:
             raise FixInputError("edit_field needs value (or clear=yes)")
         else:
+            length = len(squish(values["value"]))
+            if field not in DATE_FIELDS and length > MAX_TEXT_LENGTH:
+                # Raised, not blocked: the form opens again with the limit named.
+                raise FixInputError(
+                    f"{field} is {length} characters long; at most "
+                    f"{MAX_TEXT_LENGTH} are accepted"
+                )
             try:
                 new_value = parse_value(field, values["value"], today=ctx.today())
             except ValueProblem as problem:

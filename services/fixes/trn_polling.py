@@ -28,6 +28,7 @@ from sqlalchemy.engine import RowMapping
 from services.fixes.base import (
     Fix,
     FixContext,
+    FixInputError,
     ParamSpec,
     Preview,
     RedisChange,
@@ -48,6 +49,9 @@ from services.register.enums import TraineeState
 from services.sidekiq.jobs import FailedJob
 
 DEFAULT_TIMEOUT_DAYS = 4
+# Polling further ahead hides a TRN request DQT will never answer: past this,
+# ask DQT instead.
+MAX_TIMEOUT_DAYS = 90
 
 # The playbook cases of an update job refused because the trainee has no TRN.
 MISSING_TRN_CASES = frozenset({"update_missing_trn", "no_trn_yet_405"})
@@ -63,7 +67,8 @@ RESOLVED = (
 def timeout_param() -> ParamSpec:
     return ParamSpec(
         "timeout",
-        "the date polling stops (YYYY-MM-DD; default today + 4 days)",
+        "the date polling stops (YYYY-MM-DD; default today + 4 days, at most "
+        f"{MAX_TIMEOUT_DAYS} days ahead)",
     )
 
 
@@ -77,6 +82,13 @@ def parse_timeout(text: str | None, today: date) -> tuple[date | None, str | Non
         return None, str(problem)
     if day <= today:
         return None, f"the timeout {day} is not in the future (today is {today})"
+    latest = today + timedelta(days=MAX_TIMEOUT_DAYS)
+    if day > latest:
+        # Raised, not blocked: the form opens again with the limit named.
+        raise FixInputError(
+            f"the timeout {day} is more than {MAX_TIMEOUT_DAYS} days ahead: give "
+            f"a date up to {latest} (if DQT needs longer, ask them why)"
+        )
     return day, None
 
 
