@@ -41,19 +41,34 @@ class ChangeSummary:
 EDIT_PARAMETERS = "\x00edit-parameters"
 
 
+class CommentBox(Input):
+    """The audit comment box. It answers ctrl+y itself, as it reads the key:
+    keys read together from the terminal are all queued to the box before it
+    handles the first, and a binding on the screen would act on ctrl+y while
+    letters typed before it were still waiting, applying a comment cut short."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if event.key == "ctrl+y" and isinstance(screen, ConfirmScreen):
+            event.stop()
+            event.prevent_default()
+            screen.action_confirm()
+            return
+        await super()._on_key(event)
+
+
 class ConfirmScreen(ModalScreen[str | None]):
     """Returns the audit comment when confirmed, None when cancelled, or
     `EDIT_PARAMETERS` when the fix's parameters are to be changed first."""
 
     BINDINGS = [
-        # ctrl+y and ctrl+e are priority keys: they act even while the comment box
-        # has focus (the box would otherwise take ctrl+e as "end of line").
+        # Not a priority key: in the comment box, the box answers ctrl+y itself
+        # (see `CommentBox`); elsewhere the key reaches this binding.
         Binding(
             "ctrl+y",
             "confirm",
             "Yes, apply",
             id="confirm.yes",
-            priority=True,
             tooltip="Apply the change with the audit comment",
         ),
         # Letters are text while the comment box has focus; only outside it do
@@ -66,6 +81,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             show=False,
             tooltip="Apply, when the focus is not in the comment box",
         ),
+        # A priority key: the box would otherwise take ctrl+e as "end of line".
         Binding(
             "ctrl+e",
             "edit_parameters",
@@ -125,7 +141,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             yield Static(Text(self.summary.title, style="bold"), id="confirm-title")
             with VerticalScroll(id="confirm-changes"):
                 yield Static(self._changes_text())
-            yield Input(
+            yield CommentBox(
                 placeholder="Audit comment (required): why is this change made?",
                 id="confirm-comment",
                 disabled=not self.can_apply,

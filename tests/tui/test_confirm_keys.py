@@ -1,0 +1,114 @@
+"""Keys in the confirmation handled in the order they were typed: a comment typed
+in one burst and ctrl+y straight after is applied whole; one escape answers No."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from textual import events
+from textual.keys import _character_to_key
+from textual.widgets import Input
+
+from tests.tui.conftest import settle
+
+# 215 characters, as a terminal sends a line pasted from elsewhere.
+LONG_COMMENT = (
+    "Provider emailed on 11 March: the trainee's address changed after the "
+    "placements moved to the Northmoor campus; DQT holds the old one, and the "
+    "update job failed twice, so Register is corrected here before the retry."
+)
+
+
+def burst(app: Any, *keys: str) -> None:
+    """Keys as a terminal sends them in one read: all queued before the app
+    handles the first (a Pilot press waits for the app after each key)."""
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 else key
+        event = events.Key(name, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+def _last_audit_comment(engine: Any, trainee_id: int) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT comment FROM audits WHERE auditable_type = 'Trainee'"
+                " AND auditable_id = :id ORDER BY version DESC LIMIT 1"
+            ),
+            {"id": trainee_id},
+        ).scalar_one()
+
+
+async def _confirm_email_change(pilot: Any, trainee_id: int) -> Any:
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.trainee import TraineeScreen
+
+    await settle(pilot)
+    pilot.app.push_screen(TraineeScreen(trainee_id))
+    await settle(pilot)
+    pilot.app.screen.fixes.start(
+        "edit_field",
+        str(trainee_id),
+        {"field": "email", "value": "new.address@example.org", "clear": "no"},
+    )
+    await settle(pilot)
+    confirm = pilot.app.screen
+    assert isinstance(confirm, ConfirmScreen)
+    assert confirm.query_one("#confirm-comment", Input).has_focus
+    return confirm
+
+
+async def test_comment_typed_in_one_burst_then_ctrl_y_is_applied_whole(
+    make_app: Any, demo: Any, data_dir: Path
+) -> None:
+    from sandbox.demo_cases import PLAYBOOK_TRAINEES
+
+    assert len(LONG_COMMENT) == 215
+    ruth = PLAYBOOK_TRAINEES["change_route"]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _confirm_email_change(pilot, ruth.trainee_id)
+        burst(app, *LONG_COMMENT, "ctrl+y")
+        await settle(pilot)
+        for _ in range(30):
+            if app.writes_done:
+                break
+            await pilot.pause(0.1)
+        assert app.writes_done == 1
+
+    assert _last_audit_comment(demo.engine, ruth.trainee_id) == LONG_COMMENT
+    journal = [json.loads(line) for line in (data_dir / "journal.jsonl").open()]
+    assert journal[-1]["action"] == "fix:edit_field"
+    assert journal[-1]["comment"] == LONG_COMMENT
+
+
+async def test_retry_comment_typed_in_one_burst_is_journalled_whole(
+    make_app: Any, demo: Any, data_dir: Path
+) -> None:
+    from sandbox.demo_cases import PLAYBOOK_TRAINEES
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.trainee import TraineeScreen
+
+    fifi = PLAYBOOK_TRAINEES["dqt_500_on_update"]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(TraineeScreen(fifi.trainee_id))
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        burst(app, *LONG_COMMENT[:211], "ctrl+y")
+        await settle(pilot)
+        for _ in range(30):
+            if app.writes_done:
+                break
+            await pilot.pause(0.1)
+
+    journal = [json.loads(line) for line in (data_dir / "journal.jsonl").open()]
+    assert journal[-1]["action"] == "fix:retry"
+    assert journal[-1]["comment"] == LONG_COMMENT[:211]
