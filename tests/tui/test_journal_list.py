@@ -208,3 +208,19 @@ def test_a_long_value_wraps_in_its_own_column() -> None:
     # The summary's next lines start under its first word, not under the label.
     assert lines[summary + 1][:value_column].strip() == ""
     assert lines[summary + 1][value_column:].strip()
+
+
+def test_job_ids_read_as_words_not_as_a_python_list() -> None:
+    from services.journal import JournalEntry
+    from tui.screens.journal import entry_lines
+
+    entry = JournalEntry(
+        operator=OPERATOR,
+        action="jobs:delete",
+        outcome="applied",
+        summary="2 jobs deleted",
+        target={"trainee_id": 46, "jids": ["4c1f0e9a2b7d", "9dd714007c39"]},
+        at=FIXED_NOW,
+    )
+    target = dict(entry_lines(entry, None))["Target"]
+    assert target == "trainee_id 46, jids 4c1f0e9a2b7d, 9dd714007c39"

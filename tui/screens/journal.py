@@ -289,8 +289,15 @@ def entry_grid(entry: Any, names: TraineeNames | None) -> Table:
     return grid
 
 
+def _plain(value: Any) -> str:
+    """A journal value as words: a list of jids reads `a, b`, not `['a', 'b']`."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 def entry_lines(entry: Any, names: TraineeNames | None) -> list[tuple[str, str]]:
-    target = ", ".join(f"{key} {value}" for key, value in entry.target.items())
+    target = ", ".join(f"{key} {_plain(value)}" for key, value in entry.target.items())
     who = "; ".join(
         trainee_label(trainee_id, slug, names)
         for trainee_id, slug in trainees_of(entry)
