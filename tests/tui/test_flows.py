@@ -126,7 +126,7 @@ async def test_failed_award_job_fixed_by_award_on_register(
         assert "delete" in shown
         assert confirm.focused.id == "confirm-comment"  # letters are the comment
 
-        await pilot.press("escape", "y")  # out of the box, no comment yet: refused
+        await pilot.press("enter", "y")  # out of the box, no comment yet: refused
         await settle(pilot)
         assert app.screen is confirm
         await _type(pilot, "DQT awarded on 10005")
@@ -198,11 +198,11 @@ async def test_no_and_escape_change_nothing(make_app: Any, demo: Any) -> None:
         await _type(pilot, trainee.name.split()[-1])
         await pilot.press("enter", "r")
         await settle(pilot)
-        await pilot.press("escape", "n")  # out of the comment box, then no
+        await pilot.press("enter", "n")  # out of the comment box, then no
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
-        await pilot.press("escape", "escape")
+        await pilot.press(*"half a", "escape")  # one escape, from the box
         await settle(pilot)
         from tui.screens.failed_jobs import FailedJobsScreen
 
@@ -538,3 +538,34 @@ async def test_parameters_with_defaults_can_be_changed_from_the_confirmation(
         values = {name: default for name, _help, default, _req in form.params}
         assert values["jid"] == jid
         assert values["force"] == "no"
+
+
+async def test_a_discarded_trainees_job_offers_delete_only(
+    make_app: Any, demo: Any
+) -> None:
+    """Retrying a deleted trainee's job fails again: the list says so and the
+    fixes on offer are the delete alone."""
+    from textual.widgets import OptionList
+
+    trainee = _playbook("discarded_trainee_job")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await _type(pilot, trainee.name.split()[-1])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row.trainee.trainee_id for row in app.screen.shown] == [
+            trainee.trainee_id
+        ]
+        detail = " ".join(_static_text(app, "#job-detail-text").split())
+        assert "delete job (the trainee is deleted in Register" in detail
+
+        await pilot.press("f")
+        await settle(pilot)
+        offered = app.screen.query_one(OptionList)
+        titles = [
+            str(offered.get_option_at_index(i).prompt).splitlines()[0]
+            for i in range(offered.option_count)
+        ]
+        assert titles == ["Delete a failed job"]

@@ -446,10 +446,7 @@ class FailedJobsScreen(TriageScreen):
         if row.trainee.trainee_id is None:
             self._orphan(row)
             return
-        names = list(row.classification.case.fixes)
-        for extra in ("retry", "delete_job"):
-            if extra not in names:
-                names.append(extra)
+        names = view.fixes_offered(row)
         title = f"Fixes for {row.trainee.name}: {row.classification.case.title}"
         self.fixes.offer(names, lambda name: self._plan(name, row), title=title)
 

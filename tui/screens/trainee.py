@@ -480,10 +480,13 @@ class TraineeScreen(TriageScreen):
         item = self._highlighted_job()
         if item is None:
             return
-        names = list(item.fixes)
-        for extra in ("retry", "delete_job"):
-            if extra not in names:
-                names.append(extra)
+        record = self.data.record if self.data is not None else None
+        if record is not None and record.discarded:
+            # A deleted trainee's job fails again if retried: delete it only.
+            names = ["delete_job"]
+        else:
+            names = list(item.fixes)
+            names += [x for x in ("retry", "delete_job") if x not in names]
         jid = item.job.jid
         self.fixes.offer(
             names,

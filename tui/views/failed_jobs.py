@@ -40,6 +40,8 @@ class TraineeLabel:
     state: str = ""
     # "trainee not found", "trainee discarded", "TRN request row gone" ...
     problem: str | None = None
+    # Deleted in Register (discarded): its jobs fail again if retried.
+    discarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,22 @@ def label_of(resolution: Resolution) -> TraineeLabel:
         trn=trainee.trn or "",
         state=trainee.state_label,
         problem=problem,
+        discarded=resolution.status == "discarded",
     )
+
+
+# What a discarded trainee's job can have done to it: a retry runs against a
+# deleted record and fails again, so only deleting the job is offered.
+DISCARDED_FIXES = ("delete_job",)
+
+
+def fixes_offered(row: JobRow) -> list[str]:
+    """The fixes the list offers for a job: the case's, then retry and delete."""
+    if row.trainee.discarded:
+        return list(DISCARDED_FIXES)
+    names = list(row.classification.case.fixes)
+    names += [extra for extra in ("retry", "delete_job") if extra not in names]
+    return names
 
 
 def detail_lines(
@@ -305,6 +322,8 @@ def detail_lines(
     lines.append(("Case", f"{found.case.title} — {found.signal}"))
     lines.append(("Why", found.case.explanation))
     fixes = ", ".join(fix.replace("_", " ") for fix in found.case.fixes) or "none"
+    if trainee.discarded:
+        fixes = "delete job (the trainee is deleted in Register: a retry fails again)"
     lines.append(("Fixes", fixes))
     for note in notes:
         lines.append(("Note", note))
