@@ -45,8 +45,8 @@ async def test_comment_typed_fast_keeps_y_and_n(make_app: Any, demo: Any) -> Non
         assert app.screen is confirm
         assert comment.value == "yes no"
 
-        # Escape leaves the box and keeps the comment; ctrl+y applies it.
-        await pilot.press("escape")
+        # Enter leaves the box and keeps the comment; ctrl+y applies it.
+        await pilot.press("enter")
         assert app.screen is confirm
         assert not comment.has_focus
         assert comment.value == "yes no"
@@ -124,7 +124,7 @@ async def test_only_the_focused_widget_looks_focused(make_app: Any) -> None:
         assert not unfocused.reverse
 
         # Once it has the focus, it is drawn differently.
-        await pilot.press("escape")
+        await pilot.press("enter")
         await pilot.pause()
         assert no.has_focus
         assert no.rich_style != unfocused

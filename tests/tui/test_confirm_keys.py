@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from textual import events
 from textual.keys import _character_to_key
-from textual.widgets import Input
+from textual.widgets import Button, Input, Static
 
 from tests.tui.conftest import settle
 
@@ -112,3 +112,54 @@ async def test_retry_comment_typed_in_one_burst_is_journalled_whole(
     journal = [json.loads(line) for line in (data_dir / "journal.jsonl").open()]
     assert journal[-1]["action"] == "fix:retry"
     assert journal[-1]["comment"] == LONG_COMMENT[:211]
+
+
+async def test_one_escape_in_the_comment_box_answers_no(make_app: Any) -> None:
+    from tui.screens.confirm import ChangeSummary, ConfirmScreen
+
+    app = make_app()
+    answers: list[str | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        summary = ChangeSummary(title="A change", sections=[("Register", ["a → b"])])
+        app.push_screen(ConfirmScreen(summary, writes_enabled=True), answers.append)
+        await pilot.pause()
+        assert app.screen.query_one("#confirm-comment", Input).has_focus
+
+        burst(app, *"half a comment", "escape")
+        await settle(pilot)
+        assert app.screen is home
+    assert answers == [None]
+
+
+async def test_hint_names_only_the_keys_that_answer_where_the_focus_is(
+    make_app: Any,
+) -> None:
+    from tui.screens.confirm import ChangeSummary, ConfirmScreen
+
+    app = make_app()
+    answers: list[str | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        summary = ChangeSummary(title="A change", sections=[("Register", ["a → b"])])
+        app.push_screen(ConfirmScreen(summary, writes_enabled=True), answers.append)
+        await pilot.pause()
+        confirm = app.screen
+        hint = confirm.query_one("#confirm-hint", Static)
+
+        # In the box, n is a letter of the comment: the hint does not offer it.
+        in_box = str(hint.render())
+        assert in_box == "Comment, then ctrl+y applies · escape: no"
+        await pilot.press("n", "o")
+        assert confirm.query_one("#confirm-comment", Input).value == "no"
+        assert app.screen is confirm
+
+        # On the buttons, n answers.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert confirm.query_one("#confirm-no", Button).has_focus
+        assert str(hint.render()) == "ctrl+y or y applies · n or escape: no"
+        await pilot.press("n")
+        await pilot.pause()
+    assert answers == [None]

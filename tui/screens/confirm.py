@@ -7,9 +7,10 @@ focused once the comment is typed: the comment box has focus when the dialog
 opens, so every letter typed (y and n too) is text; enter then moves to "No".
 Only the widget that has focus is drawn as focused: "No" being the default is
 said in its label, not by drawing it highlighted.
-Outside the box `n`, escape or enter on "No" change nothing; `y` (or ctrl+y from
-anywhere) applies, only with a comment, only when writes are on and nothing
-blocks the change.
+Escape from anywhere, and outside the box `n` or enter on "No", change nothing;
+ctrl+y from anywhere (outside the box `y` too) applies, only with a comment,
+only when writes are on and nothing blocks the change. The hint under the box
+names only the keys that answer where the focus is.
 """
 
 from __future__ import annotations
@@ -42,17 +43,21 @@ EDIT_PARAMETERS = "\x00edit-parameters"
 
 
 class CommentBox(Input):
-    """The audit comment box. It answers ctrl+y itself, as it reads the key:
-    keys read together from the terminal are all queued to the box before it
-    handles the first, and a binding on the screen would act on ctrl+y while
-    letters typed before it were still waiting, applying a comment cut short."""
+    """The audit comment box. It answers ctrl+y and escape itself, as it reads
+    the key: keys read together from the terminal are all queued to the box
+    before it handles the first, and a binding on the screen would act on
+    ctrl+y while letters typed before it were still waiting, applying a comment
+    cut short."""
 
     async def _on_key(self, event: events.Key) -> None:
         screen = self.screen
-        if event.key == "ctrl+y" and isinstance(screen, ConfirmScreen):
+        if event.key in ("ctrl+y", "escape") and isinstance(screen, ConfirmScreen):
             event.stop()
             event.prevent_default()
-            screen.action_confirm()
+            if event.key == "ctrl+y":
+                screen.action_confirm()
+            else:
+                screen.action_cancel()
             return
         await super()._on_key(event)
 
@@ -92,10 +97,10 @@ class ConfirmScreen(ModalScreen[str | None]):
         ),
         Binding(
             "escape",
-            "escape",
+            "cancel",
             "No",
             id="confirm.no",
-            tooltip="Leave the comment box; outside it, change nothing and go back",
+            tooltip="Change nothing and go back",
         ),
         Binding(
             "n",
@@ -131,6 +136,9 @@ class ConfirmScreen(ModalScreen[str | None]):
         self.summary = summary
         self.writes_enabled = writes_enabled
         self.editable = editable
+        # Why the last ctrl+y or y did nothing, shown in the hint until the
+        # comment changes.
+        self.problem: str | None = None
 
     @property
     def can_apply(self) -> bool:
@@ -148,7 +156,7 @@ class ConfirmScreen(ModalScreen[str | None]):
                 # Focusing the box must not select what typing has just put there.
                 select_on_focus=False,
             )
-            yield Static(self._hint(), id="confirm-hint")
+            yield Static(id="confirm-hint")
             with Horizontal(id="confirm-buttons"):
                 yield Button("No, change nothing (default)", id="confirm-no")
                 yield Button(
@@ -168,6 +176,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             comment.focus()
         else:
             self.query_one("#confirm-no", Button).focus()
+        self._show_hint()
 
     def _changes_text(self) -> Text:
         # What stops or qualifies the change comes first: a long list of changes
@@ -186,27 +195,42 @@ class ConfirmScreen(ModalScreen[str | None]):
         text.rstrip()
         return text
 
-    def _hint(self, problem: str | None = None) -> Text:
-        if problem:
-            return Text(problem, style="bold red")
+    def _hint(self) -> Text:
+        if self.problem:
+            return Text(self.problem, style="bold red")
         if not self.writes_enabled:
             return Text("Read-only: this is a preview. Press n or escape to go back.")
         if self.summary.blocked:
             return Text("Nothing can be applied. Press n or escape to go back.")
         edit = " · ctrl+e parameters" if self.editable else ""
-        return Text(f"Comment, then ctrl+y applies{edit} · escape, n: no")
+        if self.query_one("#confirm-comment", Input).has_focus:
+            # n would be typed into the comment: not offered here.
+            return Text(f"Comment, then ctrl+y applies{edit} · escape: no")
+        return Text(f"ctrl+y or y applies{edit} · n or escape: no")
+
+    def _show_hint(self) -> None:
+        self.query_one("#confirm-hint", Static).update(self._hint())
+
+    def on_descendant_focus(self) -> None:
+        self._show_hint()
+
+    def on_input_changed(self) -> None:
+        if self.problem:
+            self.problem = None
+            self._show_hint()
 
     # --- answers ---------------------------------------------------------------------
 
     def action_confirm(self) -> None:
         comment_input = self.query_one("#confirm-comment", Input)
-        hint = self.query_one("#confirm-hint", Static)
         if not self.can_apply:
-            hint.update(self._hint("This change cannot be applied here."))
+            self.problem = "This change cannot be applied here."
+            self._show_hint()
             return
         comment = comment_input.value.strip()
         if not comment:
-            hint.update(self._hint("An audit comment is required: why, then ctrl+y."))
+            self.problem = "An audit comment is required: why, then ctrl+y."
+            self._show_hint()
             comment_input.focus()
             return
         self.dismiss(comment)
@@ -221,14 +245,6 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    def action_escape(self) -> None:
-        """In the comment box, escape leaves it (the comment is kept); outside
-        it, escape is the safe answer."""
-        if self.query_one("#confirm-comment", Input).has_focus:
-            self.query_one("#confirm-no", Button).focus()
-            return
-        self.action_cancel()
 
     def action_scroll_changes(self, pages: int) -> None:
         changes = self.query_one("#confirm-changes", VerticalScroll)
