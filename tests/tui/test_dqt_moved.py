@@ -48,8 +48,8 @@ async def test_dqt_retry_key_finds_the_restarted_simulator(data_dir: Path) -> No
             app.push_screen(TraineeScreen(delia.trainee_id))
             await settle(pilot)
             screen = app.screen
-            headline = str(screen.query_one("#compare-headline", Static).render())
-            assert "could not connect" in headline, headline
+            failure = str(screen.query_one("#compare-load #load-message").render())
+            assert "could not connect" in failure, failure
 
             await pilot.press("g")
             await settle(pilot)

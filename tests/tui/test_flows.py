@@ -370,6 +370,10 @@ async def test_dqt_down_leaves_register_side_shown(make_app: Any, demo: Any) -> 
         message = _static_text(app, "#compare-load #load-message")
         assert message.startswith("DQT did not answer")
         assert "g to try again" in message
+        # Said once: the headline says what is shown, not the failure again.
+        headline = _static_text(app, "#compare-headline")
+        assert "did not answer" not in headline
+        assert "Register's record is shown beside" in headline
 
 
 @pytest.mark.parametrize(
@@ -389,6 +393,10 @@ async def test_every_binding_is_named_and_in_the_palette(
             for binding in node.BINDINGS:
                 assert binding.id, binding
                 assert binding.description and binding.tooltip, binding.id
+                if app._check_action_state(binding.action, node) is False:
+                    # One key with two actions (search's escape): the palette
+                    # offers the one that applies now.
+                    continue
                 assert binding.description in titles, binding.id
 
 

@@ -34,6 +34,10 @@ PLAN_POLL_SECONDS = 5.0
 
 TABS = ("tab-compare", "tab-record", "tab-timeline", "tab-jobs", "tab-fixes")
 
+# The comparison's headline while DQT's side could not be read (the load pane
+# above it says why, with the retry key).
+UNAVAILABLE_HEADLINE = "DQT side unavailable; Register's record is shown beside."
+
 
 class TraineeScreen(TriageScreen):
     SCREEN_TITLE = "Trainee"
@@ -303,10 +307,7 @@ class TraineeScreen(TriageScreen):
             service, detail = explain(error, f"comparing trainee {self.trainee_id}")
             load.failed(service, detail, retry_key="g")
             self.query_one("#compare-headline", Static).update(
-                Text(
-                    "DQT side unavailable; Register's record is shown beside.",
-                    style="bold",
-                )
+                Text(UNAVAILABLE_HEADLINE, style="bold")
             )
             return
         if not is_open(self):
@@ -315,13 +316,15 @@ class TraineeScreen(TriageScreen):
         shown = view.comparison_view(comparison)
         self.shown = shown
         self._fill_compare()
-        headline = Text(shown.headline, style="bold")
-        self.query_one("#compare-headline", Static).update(headline)
         if shown.failed:
-            # The pane words the failure itself; the headline would say it twice.
+            # The load pane words the failure; the headline says only what is
+            # shown, so that the failure is not read twice.
             load.failed("DQT", comparison.error or shown.headline, retry_key="g")
+            headline = Text(UNAVAILABLE_HEADLINE, style="bold")
         else:
             load.ready()
+            headline = Text(shown.headline, style="bold")
+        self.query_one("#compare-headline", Static).update(headline)
 
     def _fill_compare(self) -> None:
         """The comparison table laid out for the pane's width: values wrap in
