@@ -207,3 +207,16 @@ async def settle(pilot: Any, quiet_rounds: int = 2, most: int = 40) -> None:
         quiet = 0 if busy else quiet + 1
         if quiet >= quiet_rounds:
             return
+
+
+def burst(app: Any, *keys: str) -> None:
+    """Keys as a terminal sends them in one read: all queued to the app before
+    it handles the first (a Pilot press waits for the app after each key)."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 else key
+        event = events.Key(name, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from textual import events
-from textual.keys import _character_to_key
 from textual.widgets import Button, Input, Static
 
-from tests.tui.conftest import settle
+from tests.tui.conftest import burst, settle
 
 # 215 characters, as a terminal sends a line pasted from elsewhere.
 LONG_COMMENT = (
@@ -20,16 +18,6 @@ LONG_COMMENT = (
     "placements moved to the Northmoor campus; DQT holds the old one, and the "
     "update job failed twice, so Register is corrected here before the retry."
 )
-
-
-def burst(app: Any, *keys: str) -> None:
-    """Keys as a terminal sends them in one read: all queued before the app
-    handles the first (a Pilot press waits for the app after each key)."""
-    for key in keys:
-        name = _character_to_key(key) if len(key) == 1 else key
-        event = events.Key(name, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
 
 
 def _last_audit_comment(engine: Any, trainee_id: int) -> str:

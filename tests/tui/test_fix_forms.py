@@ -178,3 +178,40 @@ async def test_a_choice_in_the_form_at_80x24_by_keyboard_only(make_app: Any) -> 
             await pilot.press("tab")
             seen.append(app.focused)
         assert set(seen) == set(fields)
+
+
+async def test_keys_typed_straight_after_tab_land_in_the_next_field(
+    make_app: Any,
+) -> None:
+    from tests.tui.conftest import burst
+    from tui.screens.fix_params import FixParamsScreen
+
+    delia = _trainee("teacher_not_found_dob_mismatch")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_trainee(pilot, delia.trainee_id)
+        screen.fixes.start("align_date_of_birth", str(delia.trainee_id))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FixParamsScreen)
+        assert app.focused is form.query_one("#param-right", Select)
+
+        # No pause between the keys, as a fast typist or a paste sends them.
+        burst(app, "tab", *"abc", "tab", *"def")
+        await settle(pilot)
+        assert form.query_one("#param-dqt_date_of_birth", Input).value == "abc"
+        assert form.query_one("#param-jid", Input).value == "def"
+        assert app.focused is form.query_one("#param-jid", Input)
+
+        # And back: shift+tab selects the field's text, as tab into a field
+        # does, so the keys typed at once replace it.
+        burst(app, "shift+tab", *"12")
+        await settle(pilot)
+        assert form.query_one("#param-dqt_date_of_birth", Input).value == "12"
+        assert form.query_one("#param-jid", Input).value == "def"
+
+        # Enter in a text field moves on as it is read, too.
+        burst(app, "enter", *"77")
+        await settle(pilot)
+        assert form.query_one("#param-dqt_date_of_birth", Input).value == "12"
+        assert form.query_one("#param-jid", Input).value == "77"

@@ -76,6 +76,37 @@ class FixParamsScreen(ModalScreen[dict[str, str] | None]):
             id="params.preview",
             tooltip="Preview the fix with these values (nothing is written yet)",
         ),
+        # Priority keys: the app handles them as it reads them, before it hands
+        # on the keys typed after them, so those land in the field moved to.
+        # Left to the field, the focus moved only once the field had taken the
+        # keys queued to it meanwhile ("tab abc tab def" filled one field).
+        Binding(
+            "tab",
+            "move(1)",
+            "Next field",
+            id="params.next",
+            show=False,
+            priority=True,
+            tooltip="To the next field",
+        ),
+        Binding(
+            "shift+tab",
+            "move(-1)",
+            "Previous field",
+            id="params.previous",
+            show=False,
+            priority=True,
+            tooltip="To the previous field",
+        ),
+        Binding(
+            "enter",
+            "enter_text",
+            "Next field or preview",
+            id="params.enter",
+            show=False,
+            priority=True,
+            tooltip="In a text field: to the next field; in the last, preview",
+        ),
     ]
 
     def __init__(
@@ -147,14 +178,35 @@ class FixParamsScreen(ModalScreen[dict[str, str] | None]):
         if fields:
             fields[0].focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        fields = list(self.query("Input, Select"))
-        index = fields.index(event.input)
-        if index + 1 < len(fields):
-            fields[index + 1].focus()
-        else:
+    def _fields(self) -> list[Input | Select[str]]:
+        return list(self.query("Input, Select").results((Input, Select)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Only from a field itself: in an open list (a Select's answers) these
+        # keys keep their meaning there.
+        if action == "move":
+            return self.focused in self._fields()
+        if action == "enter_text":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_move(self, step: int) -> None:
+        fields = self._fields()
+        if self.focused not in fields:
+            return
+        index = fields.index(self.focused)  # type: ignore[arg-type]
+        # set_focus, not focus(): focus() waits for the next loop turn, by when
+        # the app may have handed the next key to the field being left.
+        self.set_focus(fields[(index + step) % len(fields)])
+
+    def action_enter_text(self) -> None:
+        """Enter in a text field: on to the next field, or the preview from the
+        last one."""
+        fields = self._fields()
+        if self.focused is fields[-1]:
             self.action_submit()
+        else:
+            self.action_move(1)
 
     def values(self) -> dict[str, str]:
         found = {}
