@@ -84,11 +84,13 @@ class CopiedModal(ModalScreen[None]):
                 id="copied-message",
                 markup=False,
             )
+            # Wrapped, not cut at the screen's edge: text selected by hand must
+            # be all there (a long line gains breaks, which loses nothing).
             yield TextArea(
                 self.body,
                 id="copied-text",
                 read_only=True,
-                soft_wrap=False,
+                soft_wrap=True,
                 show_cursor=False,
             )
         yield Footer(compact=True)
