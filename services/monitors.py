@@ -685,14 +685,15 @@ class MonitorCounts:
 def monitor_counts(
     conn: Connection, redis_client: redis.Redis, *, today: date
 ) -> MonitorCounts:
-    """The three counts from one Sidekiq read and one pass over each list."""
+    """The three counts from one Sidekiq read: the pending TRNs streamed once
+    (whether polling timed out needs each one's deadline and job), the awards
+    counted by PostgreSQL (a count needs nothing else of them)."""
     index = read_job_index(redis_client)
-    trns = awards = timed_out = 0
-    for row in iter_pending_trns(conn, index, today=today):
+    trns = timed_out = 0
+    for row in iter_pending_trns(conn, index, today=today, stream=True):
         trns += 1
         timed_out += row.timed_out
-    for _ in iter_pending_awards(conn, index, today=today):
-        awards += 1
+    _, awards = pending_counts(conn)
     return MonitorCounts(trns, awards, timed_out)
 
 

@@ -58,16 +58,14 @@ def shows_outage(*figures: str) -> bool:
 
 
 def _pending(connections: Connections, now: datetime) -> str:
-    from services.monitors import pending_awards, pending_trns
+    from services.monitors import monitor_counts
 
-    today = now.date()
     try:
         with connections.engine.connect() as conn:
-            trns = pending_trns(conn, connections.redis, today=today)
-            awards = pending_awards(conn, connections.redis, today=today)
+            counts = monitor_counts(conn, connections.redis, today=now.date())
     except Exception as error:  # noqa: BLE001 - shown in the header instead
         service, _detail = explain(error, "counting pending trainees")
         return f"pending: {service} down"
-    stuck = sum(1 for row in trns if row.timed_out)
+    stuck = counts.timed_out_polling
     timed_out = f", {stuck} timed out" if stuck else ""
-    return f"TRNs {len(trns)}{timed_out} · awards {len(awards)}"
+    return f"TRNs {counts.pending_trns:,}{timed_out} · awards {counts.pending_awards:,}"
