@@ -23,7 +23,6 @@ from services.fixes import dqt_view
 from services.fixes.base import (
     Fix,
     FixContext,
-    FixInputError,
     ParamSpec,
     Preview,
     RedisChange,
@@ -33,6 +32,7 @@ from services.fixes.common import (
     discarded_reason,
     join_lines,
     load_trainee,
+    one_of,
     trainee_preview,
 )
 from services.fixes.single_job import locate_job, retry_change
@@ -93,9 +93,7 @@ class AlignDateOfBirth(Fix):
         self, ctx: FixContext, target: str, params: Mapping[str, str]
     ) -> Preview:
         values = self.check_params(params)
-        right = values["right"].strip().lower()
-        if right not in RIGHT_SIDES:
-            raise FixInputError("right must be register or dqt")
+        right = one_of("right", values["right"], RIGHT_SIDES)
         row = load_trainee(ctx, target)
         ours: date | None = row["date_of_birth"]
 

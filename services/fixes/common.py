@@ -3,7 +3,7 @@ building the preview of a change to one trainee."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -46,6 +46,15 @@ def yes_no(name: str, value: str) -> bool:
     if text in _NO:
         return False
     raise FixInputError(f"{name} must be yes or no, not {value!r}")
+
+
+def one_of(name: str, value: str, choices: Sequence[str]) -> str:
+    """The choice named by `value` (any case), or FixInputError listing them."""
+    text = value.strip().lower()
+    if text not in choices:
+        listed = f"{', '.join(choices[:-1])} or {choices[-1]}"
+        raise FixInputError(f"{name} must be {listed}")
+    return text
 
 
 def load_trainee(ctx: FixContext, target: str) -> RowMapping:
@@ -101,16 +110,21 @@ def changes_between(
     )
 
 
-def update_job_change(row: RowMapping) -> RedisChange:
+def enqueue_change(row: RowMapping, job_class: str, command: str) -> RedisChange:
+    """A new `job_class(trainee)` job; `command` names it for `triage jobs enqueue`."""
     slug = row["slug"]
     return RedisChange(
         kind="enqueue",
-        description=f"enqueue {UPDATE_TRAINEE_JOB} for trainee {row['id']}",
-        job_class=UPDATE_TRAINEE_JOB,
+        description=f"enqueue {job_class} for trainee {row['id']}",
+        job_class=job_class,
         trainee_id=row["id"],
         slug=slug,
-        manual_command=f"triage jobs enqueue update-trainee {slug} --reason TEXT",
+        manual_command=f"triage jobs enqueue {command} {slug} --reason TEXT",
     )
+
+
+def update_job_change(row: RowMapping) -> RedisChange:
+    return enqueue_change(row, UPDATE_TRAINEE_JOB, "update-trainee")
 
 
 # Register's UpdateTraineeJob sends nothing for a trainee in any other state.

@@ -29,12 +29,16 @@ from services.fixes import dqt_view
 from services.fixes.base import (
     Fix,
     FixContext,
-    FixInputError,
     ParamSpec,
     Preview,
     RedisChange,
 )
-from services.fixes.common import discarded_reason, load_trainee, trainee_preview
+from services.fixes.common import (
+    discarded_reason,
+    load_trainee,
+    one_of,
+    trainee_preview,
+)
 from services.fixes.jobs import trainee_jobs
 from services.fixes.redis_steps import job_actions
 from services.fixes.rows import find_trn_request
@@ -134,9 +138,7 @@ class OrderedRetry(Fix):
         self, ctx: FixContext, target: str, params: Mapping[str, str]
     ) -> Preview:
         values = self.check_params(params)
-        step = values["step"].strip().lower()
-        if step not in STEPS:
-            raise FixInputError("step must be next, start or release")
+        step = one_of("step", values["step"], STEPS)
         row = load_trainee(ctx, target)
         with ctx.engine.connect() as conn:
             request = find_trn_request(conn, row["id"])

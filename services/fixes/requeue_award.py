@@ -15,7 +15,12 @@ from collections.abc import Mapping
 
 from services.fixes import dqt_view
 from services.fixes.base import Fix, FixContext, Preview, RedisChange
-from services.fixes.common import discarded_reason, load_trainee, trainee_preview
+from services.fixes.common import (
+    discarded_reason,
+    enqueue_change,
+    load_trainee,
+    trainee_preview,
+)
 from services.fixes.redis_steps import job_actions
 from services.playbook import AWARD_JOB
 from services.sidekiq.actions import ActionRefused, EnqueueRequest
@@ -68,19 +73,7 @@ class RequeueAward(Fix):
 
         changes: tuple[RedisChange, ...] = ()
         if not blocked:
-            changes = (
-                RedisChange(
-                    kind="enqueue",
-                    description=f"enqueue {AWARD_JOB} for trainee {row['id']}",
-                    job_class=AWARD_JOB,
-                    trainee_id=row["id"],
-                    slug=row["slug"],
-                    manual_command=(
-                        f"triage jobs enqueue recommend-for-award {row['slug']} "
-                        "--reason TEXT"
-                    ),
-                ),
-            )
+            changes = (enqueue_change(row, AWARD_JOB, "recommend-for-award"),)
         return trainee_preview(
             self.name,
             row,

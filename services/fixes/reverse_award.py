@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.fixes import dqt_view
-from services.fixes.base import Fix, FixContext, ParamSpec, Preview, RedisChange
+from services.fixes.base import Fix, FixContext, ParamSpec, Preview
 from services.fixes.common import (
     changes_between,
     discarded_reason,
@@ -29,8 +29,7 @@ from services.fixes.common import (
     trainee_preview,
     yes_no,
 )
-from services.fixes.jobs import resolved_jobs
-from services.fixes.single_job import delete_change
+from services.fixes.single_job import failed_jobs_deleted
 from services.playbook import AWARD_JOB
 from services.register import enums
 from services.register.enums import TraineeState
@@ -110,19 +109,15 @@ class ReverseAward(Fix):
         update_job, notes = optional_update_job(
             values, row, int(TraineeState.trn_received)
         )
-        awards, unread = (
-            ([], []) if blocked else resolved_jobs(ctx.redis, row["id"], AWARD_JOB)
+        awards, deletes, delete_notes = failed_jobs_deleted(
+            ctx,
+            row,
+            AWARD_JOB,
+            blocked=blocked,
+            why="retried after the reversal it would ask DQT for the award again",
         )
-        notes += unread
-        redis_changes: tuple[RedisChange, ...] = (
-            *(delete_change(job) for job in awards),
-            *update_job,
-        )
-        if awards:
-            notes.append(
-                f"the failed {AWARD_JOB} is deleted: retried after the reversal it "
-                "would ask DQT for the award again"
-            )
+        notes += delete_notes
+        redis_changes = (*deletes, *update_job)
         if update_job and dqt_award is not False:
             notes.append(
                 "DQT refuses the update while it still holds the award "

@@ -28,7 +28,7 @@ from services.fixes.common import (
     trainee_preview,
     yes_no,
 )
-from services.fixes.jobs import belongs_to, find_job
+from services.fixes.jobs import belongs_to, find_job, resolved_jobs
 from services.fixes.redis_steps import job_actions
 from services.fixes.rows import find_trn_request
 from services.playbook import classify
@@ -83,6 +83,22 @@ def retry_change(job: FailedJob, *, force: bool = False) -> RedisChange:
 
 def delete_change(job: FailedJob) -> RedisChange:
     return _member_change("delete", job)
+
+
+def failed_jobs_deleted(
+    ctx: FixContext, row: RowMapping, job_class: str, *, blocked: str | None, why: str
+) -> tuple[list[FailedJob], tuple[RedisChange, ...], list[str]]:
+    """The trainee's failed `job_class` jobs, deleted after the fix's commit.
+
+    For fixes that undo what the job would redo: `why` finishes the note
+    "the failed <job_class> is deleted: ...". A blocked preview deletes none.
+    """
+    jobs, notes = (
+        ([], []) if blocked else resolved_jobs(ctx.redis, row["id"], job_class)
+    )
+    if jobs:
+        notes.append(f"the failed {job_class} is deleted: {why}")
+    return jobs, tuple(delete_change(job) for job in jobs), notes
 
 
 def _members(job: FailedJob | None, changes: tuple[RedisChange, ...]) -> list:

@@ -36,6 +36,7 @@ from services.fixes.base import (
 from services.fixes.common import (
     REGISTER_FOR_TRN_JOB,
     discarded_reason,
+    enqueue_change,
     load_trainee,
     trainee_preview,
 )
@@ -112,16 +113,7 @@ def _polling_change(row: RowMapping, request: RowMapping, timeout: date) -> Redi
 
 
 def _register_change(row: RowMapping) -> RedisChange:
-    return RedisChange(
-        kind="enqueue",
-        description=f"enqueue {REGISTER_FOR_TRN_JOB} for trainee {row['id']}",
-        job_class=REGISTER_FOR_TRN_JOB,
-        trainee_id=row["id"],
-        slug=row["slug"],
-        manual_command=(
-            f"triage jobs enqueue register-for-trn {row['slug']} --reason TEXT"
-        ),
-    )
+    return enqueue_change(row, REGISTER_FOR_TRN_JOB, "register-for-trn")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.fixes import dqt_view
-from services.fixes.base import Fix, FixContext, Preview, RedisChange
+from services.fixes.base import Fix, FixContext, Preview
 from services.fixes.common import (
     changes_between,
     discarded_reason,
@@ -23,8 +23,7 @@ from services.fixes.common import (
     optional_update_job,
     trainee_preview,
 )
-from services.fixes.jobs import resolved_jobs
-from services.fixes.single_job import delete_change
+from services.fixes.single_job import failed_jobs_deleted
 from services.playbook import WITHDRAW_JOB
 from services.register import enums
 from services.register.audits import previous_state_before_withdrawal
@@ -91,20 +90,16 @@ class Unwithdraw(Fix):
                 "to deferred (10026)"
             )
         update_job, notes = optional_update_job(values, row, new_state)
-        withdrawals, unread = (
-            ([], []) if blocked else resolved_jobs(ctx.redis, row["id"], WITHDRAW_JOB)
+        withdrawals, deletes, delete_notes = failed_jobs_deleted(
+            ctx,
+            row,
+            WITHDRAW_JOB,
+            blocked=blocked,
+            why="retried after the undo it would withdraw the trainee on DQT again",
         )
-        notes += unread
+        notes += delete_notes
         # Deleted before the update job is enqueued: the withdrawal must not run.
-        redis_changes: tuple[RedisChange, ...] = (
-            *(delete_change(job) for job in withdrawals),
-            *update_job,
-        )
-        if withdrawals:
-            notes.append(
-                f"the failed {WITHDRAW_JOB} is deleted: retried after the undo it "
-                "would withdraw the trainee on DQT again"
-            )
+        redis_changes = (*deletes, *update_job)
 
         return trainee_preview(
             self.name,
