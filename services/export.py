@@ -628,6 +628,16 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def _counted(
+    rows: Iterable[dict[str, Any]], progress: Progress | None, total: int | None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows numbered from 1, telling `progress` after every 200th is written."""
+    for done, row in enumerate(rows, 1):
+        yield done, row
+        if progress is not None and done % 200 == 0:
+            progress(done, total)
+
+
 def write_csv(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str],
@@ -638,11 +648,8 @@ def write_csv(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     done = 0
-    for row in rows:
+    for done, row in _counted(rows, progress, total):  # noqa: B007 - returned below
         writer.writerow([cell_text(row.get(column)) for column in columns])
-        done += 1
-        if progress is not None and done % 200 == 0:
-            progress(done, total)
     return done
 
 
@@ -656,14 +663,11 @@ def write_json(
     """One JSON array, one object per line, written as the rows come."""
     out.write("[")
     done = 0
-    for row in rows:
+    for done, row in _counted(rows, progress, total):
         record = {column: json_value(row.get(column)) for column in columns}
         out.write(
-            ("\n" if done == 0 else ",\n") + json.dumps(record, ensure_ascii=False)
+            ("\n" if done == 1 else ",\n") + json.dumps(record, ensure_ascii=False)
         )
-        done += 1
-        if progress is not None and done % 200 == 0:
-            progress(done, total)
     out.write("\n]\n" if done else "]\n")
     return done
 
@@ -671,6 +675,30 @@ def write_json(
 def default_file_name(request: ExportRequest, today: date) -> str:
     case = f"-{request.case}" if request.case else ""
     return f"{request.what}{case}-{today.isoformat()}.{request.format}"
+
+
+def _write_export(
+    engine: Engine,
+    redis_client: redis.Redis,
+    request: ExportRequest,
+    out: IO[str],
+    today: date,
+    progress: Progress | None,
+    dqt: DqtValues | None,
+) -> tuple[int, tuple[str, ...]]:
+    """Write the export's rows to `out`, telling `progress` the start and the end.
+
+    The number of rows written, and the columns.
+    """
+    columns = columns_for(request)
+    total, rows = iter_export_rows(engine, redis_client, request, today=today, dqt=dqt)
+    if progress is not None:
+        progress(0, total)
+    writer = write_csv if request.format == "csv" else write_json
+    done = writer(rows, columns, out, progress, total)
+    if progress is not None:
+        progress(done, total)
+    return done, columns
 
 
 def export_to_file(
@@ -685,22 +713,16 @@ def export_to_file(
 ) -> ExportResult:
     """Write the export to `path` (via a temporary file renamed at the end)."""
     started = time.perf_counter()
-    columns = columns_for(request)
-    total, rows = iter_export_rows(engine, redis_client, request, today=today, dqt=dqt)
-    if progress is not None:
-        progress(0, total)
-
     partial = path.with_name(path.name + ".part")
-    writer = write_csv if request.format == "csv" else write_json
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:
-            done = writer(rows, columns, out, progress, total)
+            done, columns = _write_export(
+                engine, redis_client, request, out, today, progress, dqt
+            )
         partial.replace(path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    if progress is not None:
-        progress(done, total)
 
     seconds = time.perf_counter() - started
     log.info(
@@ -728,15 +750,8 @@ def export_to_stream(
 ) -> int:
     """Write the export to an open text stream (stdout); the number of rows."""
     started = time.perf_counter()
-    columns = columns_for(request)
-    total, rows = iter_export_rows(engine, redis_client, request, today=today, dqt=dqt)
-    if progress is not None:
-        progress(0, total)
-    writer = write_csv if request.format == "csv" else write_json
-    done = writer(rows, columns, out, progress, total)
+    done, _ = _write_export(engine, redis_client, request, out, today, progress, dqt)
     out.flush()
-    if progress is not None:
-        progress(done, total)
     log.info(
         "exported %s (%s, %d rows, with_dqt=%s, date_of_birth=%s) to a stream "
         "in %.2f s",
