@@ -108,7 +108,8 @@ class MonitorScreen(TriageScreen):
     def cells(self, row: Any) -> tuple[Any, ...]:
         raise NotImplementedError
 
-    def detail(self, row: Any, check: Any | None) -> list[tuple[str, str]]:
+    def situation(self, row: Any) -> list[tuple[str, str]]:
+        """The detail lines saying where the trainee is stuck."""
         raise NotImplementedError
 
     async def check(self, client: Any, row: Any) -> Any:
@@ -175,6 +176,23 @@ class MonitorScreen(TriageScreen):
     @on(DataTable.RowSelected, "#monitor")
     def _selected(self) -> None:
         self.action_open_trainee()
+
+    def detail(self, row: Any, check: Any | None) -> list[tuple[str, str]]:
+        """Who the trainee is, the screen's situation lines, notes, what DQT said."""
+        trainee = row.trainee
+        return [
+            (
+                "Trainee",
+                f"{trainee.full_name} · slug {trainee.slug} · {trainee.route_label}",
+            ),
+            (
+                "Provider",
+                f"{trainee.provider_name or '?'} ({trainee.provider_ukprn or '?'})",
+            ),
+            *self.situation(row),
+            *(("Note", note) for note in row.notes),
+            ("DQT", check.message if check else "not asked yet (press c)"),
+        ]
 
     def _show_detail(self) -> None:
         row = self.current()

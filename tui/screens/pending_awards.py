@@ -55,23 +55,11 @@ class PendingAwardsScreen(MonitorScreen):
             f"{none} with none"
         )
 
-    def detail(self, row: Any, check: Any | None) -> list[tuple[str, str]]:
-        trainee = row.trainee
-        lines = [
-            (
-                "Trainee",
-                f"{trainee.full_name} · slug {trainee.slug} · {trainee.route_label}",
-            ),
-            (
-                "Provider",
-                f"{trainee.provider_name or '?'} ({trainee.provider_ukprn or '?'})",
-            ),
-            ("Recommended", day_text(trainee.recommended_for_award_at)),
+    def situation(self, row: Any) -> list[tuple[str, str]]:
+        return [
+            ("Recommended", day_text(row.trainee.recommended_for_award_at)),
             ("Job", row.situation),
         ]
-        lines += [("Note", note) for note in row.notes]
-        lines.append(("DQT", check.message if check else "not asked yet (press c)"))
-        return lines
 
     async def check(self, client: Any, row: Any) -> Any:
         from services.monitors import check_award_in_dqt

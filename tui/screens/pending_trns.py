@@ -51,26 +51,15 @@ class PendingTrnsScreen(MonitorScreen):
         stuck = sum(1 for row in rows if row.timed_out)
         return f"{len(rows)} waiting for a TRN, {stuck} with polling timed out"
 
-    def detail(self, row: Any, check: Any | None) -> list[tuple[str, str]]:
-        trainee = row.trainee
+    def situation(self, row: Any) -> list[tuple[str, str]]:
         lines = [
-            (
-                "Trainee",
-                f"{trainee.full_name} · slug {trainee.slug} · {trainee.route_label}",
-            ),
-            (
-                "Provider",
-                f"{trainee.provider_name or '?'} ({trainee.provider_ukprn or '?'})",
-            ),
-            ("Submitted", day_text(trainee.submitted_for_trn_at)),
+            ("Submitted", day_text(row.trainee.submitted_for_trn_at)),
             ("Request", f"{row.request_state_label} {row.request_uuid or ''}".strip()),
             ("Polling", row.situation),
             ("Gives up", day_text(row.timeout_date)),
         ]
         if row.request_error:
             lines.append(("Error", row.request_error))
-        lines += [("Note", note) for note in row.notes]
-        lines.append(("DQT", check.message if check else "not asked yet (press c)"))
         return lines
 
     async def check(self, client: Any, row: Any) -> Any:
