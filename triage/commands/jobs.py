@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -346,10 +347,44 @@ def _resolutions(rows: list[Any]) -> dict[Any, Any]:
     return {row.job.target: row.resolution for row in rows if row.job.target}
 
 
+def _act_on_selected(
+    args: argparse.Namespace,
+    settings: Settings,
+    command: str,
+    preview: Callable[[Any, list[Any], dict[Any, Any]], Any],
+    act: Callable[[Any, list[Any], dict[Any, Any]], Any],
+) -> int:
+    """Preview or act on the jobs named (JIDs or --case), then print the outcome.
+
+    `preview` and `act` are given the job actions, the jobs and their resolutions.
+    """
+    from services.sidekiq.actions import ActionRefused
+
+    connections = _connect(settings)
+    try:
+        # The snapshot: these exact members, whatever arrives while we work.
+        view = _load(connections)
+        rows, missing = _select(view, args.jids, getattr(args, "case", None))
+        actions = _actions(connections, settings)
+        jobs = [row.job for row in rows]
+        resolutions = _resolutions(rows)
+        if args.preview:
+            return _print_preview(
+                preview(actions, jobs, resolutions), missing, args.json
+            )
+        try:
+            report = act(actions, jobs, resolutions)
+        except ActionRefused as refusal:
+            print(f"triage jobs {command}: refused: {refusal}", file=sys.stderr)
+            return EXIT_NOT_DONE
+    finally:
+        connections.close()
+    return _print_report(report, missing, args.json)
+
+
 @_guard
 def run_retry(args: argparse.Namespace, settings: Settings) -> int:
     from services.playbook import CASES
-    from services.sidekiq.actions import ActionRefused
 
     if bool(args.jids) == bool(args.case):
         print("triage jobs retry: give JIDs or --case, not both", file=sys.stderr)
@@ -358,60 +393,31 @@ def run_retry(args: argparse.Namespace, settings: Settings) -> int:
         print(f"triage jobs retry: unknown case {args.case!r}", file=sys.stderr)
         return EXIT_ERROR
 
-    connections = _connect(settings)
-    try:
-        # The snapshot: these exact members, whatever arrives while we work.
-        view = _load(connections)
-        rows, missing = _select(view, args.jids, args.case)
-        actions = _actions(connections, settings)
-        jobs = [row.job for row in rows]
-        resolutions = _resolutions(rows)
-        if args.preview:
-            preview = actions.preview_retry(
-                jobs,
-                resolutions=resolutions,
-                allow_orphans=args.allow_orphans,
-                force=args.force,
-            )
-            return _print_preview(preview, missing, args.json)
-        try:
-            report = actions.retry(
-                jobs,
-                reason=args.reason,
-                resolutions=resolutions,
-                allow_orphans=args.allow_orphans,
-                force=args.force,
-            )
-        except ActionRefused as refusal:
-            print(f"triage jobs retry: refused: {refusal}", file=sys.stderr)
-            return EXIT_NOT_DONE
-    finally:
-        connections.close()
-    return _print_report(report, missing, args.json)
+    options = {"allow_orphans": args.allow_orphans, "force": args.force}
+    return _act_on_selected(
+        args,
+        settings,
+        "retry",
+        preview=lambda actions, jobs, resolutions: actions.preview_retry(
+            jobs, resolutions=resolutions, **options
+        ),
+        act=lambda actions, jobs, resolutions: actions.retry(
+            jobs, reason=args.reason, resolutions=resolutions, **options
+        ),
+    )
 
 
 @_guard
 def run_delete(args: argparse.Namespace, settings: Settings) -> int:
-    from services.sidekiq.actions import ActionRefused
-
-    connections = _connect(settings)
-    try:
-        view = _load(connections)
-        rows, missing = _select(view, args.jids, None)
-        actions = _actions(connections, settings)
-        jobs = [row.job for row in rows]
-        if args.preview:
-            return _print_preview(actions.preview_delete(jobs), missing, args.json)
-        try:
-            report = actions.delete(
-                jobs, reason=args.reason, resolutions=_resolutions(rows)
-            )
-        except ActionRefused as refusal:
-            print(f"triage jobs delete: refused: {refusal}", file=sys.stderr)
-            return EXIT_NOT_DONE
-    finally:
-        connections.close()
-    return _print_report(report, missing, args.json)
+    return _act_on_selected(
+        args,
+        settings,
+        "delete",
+        preview=lambda actions, jobs, _: actions.preview_delete(jobs),
+        act=lambda actions, jobs, resolutions: actions.delete(
+            jobs, reason=args.reason, resolutions=resolutions
+        ),
+    )
 
 
 @_guard
