@@ -25,6 +25,18 @@ async def _open_trainee(pilot: Any, trainee_id: int) -> Any:
     return pilot.app.screen
 
 
+async def _open_fix_form(pilot: Any, trainee_id: int, fix: str) -> Any:
+    """The fix's parameter form, started from the trainee's screen."""
+    from tui.screens.fix_params import FixParamsScreen
+
+    screen = await _open_trainee(pilot, trainee_id)
+    screen.fixes.start(fix, str(trainee_id))
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, FixParamsScreen)
+    return form
+
+
 async def _choose_fix(pilot: Any, name: str) -> None:
     from tui.screens.choose import ChooseScreen
 
@@ -68,11 +80,7 @@ async def test_a_refused_value_keeps_the_form_open_with_the_reason(
     delia = _trainee("teacher_not_found_dob_mismatch")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_trainee(pilot, delia.trainee_id)
-        screen.fixes.start("edit_field", str(delia.trainee_id))
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, FixParamsScreen)
+        form = await _open_fix_form(pilot, delia.trainee_id, "edit_field")
         form.query_one("#param-field", Select).value = "middle_names"
         form.query_one("#param-value", Input).value = ""  # neither a value nor clear
         await pilot.press("ctrl+s")
@@ -131,16 +139,11 @@ async def test_a_choice_in_the_form_at_80x24_by_keyboard_only(make_app: Any) -> 
     from textual.widgets._select import SelectOverlay
 
     from services.fixes.edit_field import EDITABLE_FIELDS
-    from tui.screens.fix_params import FixParamsScreen
 
     delia = _trainee("teacher_not_found_dob_mismatch")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_trainee(pilot, delia.trainee_id)
-        screen.fixes.start("edit_field", str(delia.trainee_id))
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, FixParamsScreen)
+        form = await _open_fix_form(pilot, delia.trainee_id, "edit_field")
         field = form.query_one("#param-field", Select)
         assert app.focused is field
 
@@ -184,16 +187,11 @@ async def test_keys_typed_straight_after_tab_land_in_the_next_field(
     make_app: Any,
 ) -> None:
     from tests.tui.conftest import burst
-    from tui.screens.fix_params import FixParamsScreen
 
     delia = _trainee("teacher_not_found_dob_mismatch")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_trainee(pilot, delia.trainee_id)
-        screen.fixes.start("align_date_of_birth", str(delia.trainee_id))
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, FixParamsScreen)
+        form = await _open_fix_form(pilot, delia.trainee_id, "align_date_of_birth")
         assert app.focused is form.query_one("#param-right", Select)
 
         # No pause between the keys, as a fast typist or a paste sends them.
