@@ -44,6 +44,14 @@ async def _type(pilot: Any, text: str) -> None:
         await pilot.press("space" if character == " " else character)
 
 
+async def _filter_jobs_by_last_name(pilot: Any, trainee: Any, *then: str) -> None:
+    """Filter the failed-jobs list to the trainee's last name, then press `then`."""
+    await pilot.press("slash")
+    await _type(pilot, trainee.name.split()[-1])
+    await pilot.press("enter", *then)
+    await settle(pilot)
+
+
 def _static_text(app: Any, selector: str) -> str:
     """What the widget shows, as plain text (a label grid or a table too)."""
     from rich.console import Console
@@ -102,10 +110,7 @@ async def test_failed_award_job_fixed_by_award_on_register(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await _type(pilot, trainee.name.split()[-1])
-        await pilot.press("enter")
-        await settle(pilot)
+        await _filter_jobs_by_last_name(pilot, trainee)
         assert [row.trainee.trainee_id for row in app.screen.shown] == [
             trainee.trainee_id
         ]
@@ -168,10 +173,7 @@ async def test_retry_pushes_the_job_and_journals_it(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await _type(pilot, trainee.name.split()[-1])
-        await pilot.press("enter")
-        await settle(pilot)
+        await _filter_jobs_by_last_name(pilot, trainee)
         await pilot.press("r")  # the jid is known: straight to the confirmation
         await settle(pilot)
         await _type(pilot, "DQT fine again")
@@ -194,10 +196,7 @@ async def test_no_and_escape_change_nothing(make_app: Any, demo: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await _type(pilot, trainee.name.split()[-1])
-        await pilot.press("enter", "r")
-        await settle(pilot)
+        await _filter_jobs_by_last_name(pilot, trainee, "r")
         await pilot.press("enter", "n")  # out of the comment box, then no
         await settle(pilot)
         await pilot.press("r")
@@ -219,10 +218,7 @@ async def test_read_only_offers_a_preview_and_writes_nothing(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "READ-ONLY" in _static_text(app, "#mode-banner")
-        await pilot.press("slash")
-        await _type(pilot, trainee.name.split()[-1])
-        await pilot.press("enter", "r")
-        await settle(pilot)
+        await _filter_jobs_by_last_name(pilot, trainee, "r")
         confirm = app.screen
         assert confirm.query_one("#confirm-yes").disabled
         await pilot.press("y")
@@ -533,10 +529,7 @@ async def test_parameters_with_defaults_can_be_changed_from_the_confirmation(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await _type(pilot, trainee.name.split()[-1])
-        await pilot.press("enter", "r")
-        await settle(pilot)
+        await _filter_jobs_by_last_name(pilot, trainee, "r")
         assert isinstance(app.screen, ConfirmScreen)
         jid = app.screen_stack[-2].current_row().job.jid
         await pilot.press("ctrl+e")
@@ -559,10 +552,7 @@ async def test_a_discarded_trainees_job_offers_delete_only(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await _type(pilot, trainee.name.split()[-1])
-        await pilot.press("enter")
-        await settle(pilot)
+        await _filter_jobs_by_last_name(pilot, trainee)
         assert [row.trainee.trainee_id for row in app.screen.shown] == [
             trainee.trainee_id
         ]
