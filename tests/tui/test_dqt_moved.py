@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from tests.tui.conftest import settle
 
