@@ -224,3 +224,58 @@ def test_job_ids_read_as_words_not_as_a_python_list() -> None:
     )
     target = dict(entry_lines(entry, None))["Target"]
     assert target == "trainee_id 46, jids 4c1f0e9a2b7d, 9dd714007c39"
+
+
+async def test_reopened_after_new_entries_shows_the_newest_with_the_list_focused(
+    make_app: Any, data_dir: Path
+) -> None:
+    from services.journal import Journal, JournalEntry
+    from tui.screens.journal import JournalScreen
+
+    # More entries than the list shows at 80x24, so the newest can be out of view.
+    _write(data_dir, *({"trainee_id": n} for n in range(1, 31)))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, JournalScreen)
+        # An old entry opened in full, then the detail pane scrolled.
+        await pilot.press("pagedown", "pagedown", "enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.query_one("#journal-detail").focus()
+        await pilot.press("j")
+        await settle(pilot)
+
+        # Fixes made meanwhile.
+        for number in range(2):
+            Journal.in_data_dir(data_dir).append(
+                JournalEntry(
+                    operator=OPERATOR,
+                    action="fix:retry",
+                    outcome="applied",
+                    summary=f"new {number}",
+                    at=FIXED_NOW + timedelta(minutes=number),
+                )
+            )
+        await pilot.press("l")
+        await settle(pilot)
+        assert app.screen is screen
+        table = screen.query_one("#journal", DataTable)
+        assert table.row_count == 32
+        assert table.cursor_row == 0
+        assert table.scroll_y == 0
+        assert screen.current().summary == "new 1"
+        assert app.focused is table
+
+        # Shown again with nothing new: the highlighted entry stays.
+        await pilot.press("down", "down")
+        await pilot.press("j")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert table.cursor_row == 2
+        assert app.focused is table

@@ -69,6 +69,9 @@ class JournalScreen(TriageScreen):
         self.entries: list[Any] = []
         # Trainees' names for the entries shown; None until read (or unreadable).
         self.names: TraineeNames | None = None
+        # Set when the journal is shown again: newer entries written meanwhile
+        # (fixes made elsewhere) are what the operator comes back to see.
+        self._to_newest = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="journal-main"):
@@ -90,6 +93,8 @@ class JournalScreen(TriageScreen):
 
     def on_screen_resume(self) -> None:
         # Fixes applied elsewhere since the journal was last looked at.
+        self.query_one("#journal", DataTable).focus()
+        self._to_newest = True
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -132,8 +137,12 @@ class JournalScreen(TriageScreen):
     def _show(self, entries: list[Any], path: str) -> None:
         self.query_one("#journal-load", LoadState).ready()
         table = self.query_one("#journal", DataTable)
-        # A reload keeps the highlighted entry, wherever newer entries put it.
+        # A reload keeps the highlighted entry, wherever newer entries put it;
+        # shown again with newer entries than last time, the newest is highlighted.
         highlighted = self.current()
+        newest_before = self.entries[0] if self.entries else None
+        to_newest = self._to_newest and bool(entries) and entries[0] != newest_before
+        self._to_newest = False
         self.entries = entries
         self.names = None
         # The folder is on the About screen (F2); the list needs the room.
@@ -156,7 +165,10 @@ class JournalScreen(TriageScreen):
                 one_line(entry.summary, 200),
                 key=str(index),
             )
-        if highlighted is not None and highlighted in entries:
+        if to_newest:
+            table.move_cursor(row=0, animate=False)
+            table.scroll_to(y=0, animate=False)
+        elif highlighted is not None and highlighted in entries:
             table.move_cursor(row=entries.index(highlighted), animate=False)
         self._show_detail()
 
