@@ -179,3 +179,20 @@ async def test_the_footer_names_what_escape_does(make_app: Any) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert search.active_bindings["escape"].binding.description == "Failed jobs"
+
+
+async def test_text_past_the_search_limit_is_refused_as_typed(make_app: Any) -> None:
+    """A paste or a burst of thousands of characters must not make every key
+    slower than the last: the box keeps the search's limit."""
+    from services.register.trainees import MAX_QUERY_LENGTH
+    from tests.tui.conftest import burst
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        burst(app, *("x" * (MAX_QUERY_LENGTH + 50)))
+        await settle(pilot)
+        box = app.screen.query_one("#search-query", Input)
+        assert box.value == "x" * MAX_QUERY_LENGTH

@@ -35,6 +35,7 @@ from tui.widgets.table_cursor import highlight_key, highlighted_key
 # A table redraws every row it holds: past this many, choosing a case or typing a
 # filter narrows the list instead (the counts on the left still cover every job).
 MAX_ROWS = 500
+FILTER_MAX_LENGTH = 200
 # Typing pauses this long before the table is narrowed again.
 FILTER_DEBOUNCE_SECONDS = 0.15
 
@@ -158,6 +159,9 @@ class FailedJobsScreen(TriageScreen):
                     yield Input(
                         placeholder="/ filter: name, slug, TRN, jid, error",
                         id="jobs-filter",
+                        # Words longer than any name, slug or error: refused as
+                        # typed, so the box stays quick.
+                        max_length=FILTER_MAX_LENGTH,
                     )
                     yield Static("", id="jobs-count")
                     yield Static("class: all", id="jobs-class")

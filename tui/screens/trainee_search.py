@@ -30,6 +30,10 @@ from tui.views.search import SearchResult, SearchRow, search_rows
 from tui.widgets.load_state import LoadState
 from tui.widgets.table_cursor import highlight_key, highlighted_key
 
+# The search service's own limit (services.register.trainees.MAX_QUERY_LENGTH),
+# repeated here so that drawing the screen does not import the database layer.
+MAX_QUERY_LENGTH = 200
+
 # Long enough to skip the keystrokes of one word, short enough to feel immediate.
 DEBOUNCE_SECONDS = 0.2
 
@@ -157,9 +161,13 @@ class TraineeSearchScreen(TriageScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="search-main"):
+            # Longer text is refused as it is typed or pasted: the search would
+            # refuse it anyway, and a box thousands of characters long makes
+            # every key slower than the last.
             yield SearchBox(
                 placeholder="slug, TRN, name, date of birth or provider",
                 id="search-query",
+                max_length=MAX_QUERY_LENGTH,
             )
             yield LoadState(id="search-load")
             yield Static("Type to search.", id="search-status")
