@@ -232,6 +232,26 @@ class TriageApp(App[None]):
             self._fix_context = None
         return url
 
+    def follow_sandbox_dqt(self) -> None:
+        """Where the sandbox's simulator answers now, read without starting
+        anything: `triage sandbox env` or a reset may have restarted it on another
+        port since the app started. Called before the fixes or the comparison ask
+        DQT; configured services never move. Blocking (reads the sandbox's state
+        file): call it from a worker."""
+        if not self.sandbox:
+            return
+        from sandbox.lifecycle import status
+
+        url = status(self.data_dir).dqt_api_url
+        if url and url != self.connections.dqt_api_url:
+            log.info(
+                "the sandbox's DQT simulator moved from %s to %s; following it",
+                self.connections.dqt_api_url,
+                url,
+            )
+            self.connections.dqt_api_url = url
+            self._fix_context = None
+
     def journal(self) -> Any:
         from services.journal import Journal
 

@@ -221,6 +221,7 @@ class FixFlow:
         from services.fixes.base import FixInputError
 
         try:
+            app.follow_sandbox_dqt()
             preview = fixes_service.preview(app.fix_context(), fix.name, target, params)
         except FixInputError as error:
             # The form opens again with the values kept and the reason shown.

@@ -300,6 +300,8 @@ class TraineeScreen(TriageScreen):
             if reread_url:
                 # A retry: the sandbox's simulator may have moved to another port.
                 await asyncio.to_thread(app.current_dqt_url)
+            else:
+                await asyncio.to_thread(app.follow_sandbox_dqt)
             comparison = await _compare(app, self.data.record)
         except Exception as error:  # noqa: BLE001 - the service should not raise; guard
             if not is_open(self):
