@@ -151,3 +151,39 @@ async def test_hint_names_only_the_keys_that_answer_where_the_focus_is(
         await pilot.press("n")
         await pilot.pause()
     assert answers == [None]
+
+
+def _footer_keys(screen: Any) -> dict[str, str]:
+    """The footer's bindings as shown: key → label."""
+    return {
+        key: binding.description
+        for key, (_, binding, enabled, _) in screen.active_bindings.items()
+        if binding.show and enabled
+    }
+
+
+async def test_footer_offers_yes_only_when_the_change_can_be_applied(
+    make_app: Any,
+) -> None:
+    from tui.screens.confirm import ChangeSummary, ConfirmScreen
+
+    summary = ChangeSummary(title="A change", sections=[("Register", ["a → b"])])
+    refused = ChangeSummary(title="A change", blocked="the trainee is awarded")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ConfirmScreen(summary, writes_enabled=True))
+        await settle(pilot)
+        assert _footer_keys(app.screen).get("ctrl+y") == "Yes, apply"
+        app.pop_screen()
+
+        for shown, writes in ((summary, False), (refused, True)):
+            app.push_screen(ConfirmScreen(shown, writes_enabled=writes))
+            await settle(pilot)
+            keys = _footer_keys(app.screen)
+            assert "ctrl+y" not in keys
+            assert keys["escape"] == "No"
+            # y answers nothing either.
+            await pilot.press("y")
+            assert isinstance(app.screen, ConfirmScreen)
+            app.pop_screen()

@@ -9,7 +9,8 @@ Only the widget that has focus is drawn as focused: "No" being the default is
 said in its label, not by drawing it highlighted.
 Escape from anywhere, and outside the box `n` or enter on "No", change nothing;
 ctrl+y from anywhere (outside the box `y` too) applies, only with a comment,
-only when writes are on and nothing blocks the change. The hint under the box
+only when writes are on and nothing blocks the change (otherwise the footer
+does not offer it). The hint under the box
 names only the keys that answer where the focus is.
 """
 
@@ -238,6 +239,9 @@ class ConfirmScreen(ModalScreen[str | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit_parameters":
             return self.editable
+        if action == "confirm":
+            # Read-only or refused: the footer offers only "No"; the hint says why.
+            return self.can_apply
         return True
 
     def action_edit_parameters(self) -> None:
