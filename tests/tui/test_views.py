@@ -91,3 +91,27 @@ def test_short_words() -> None:
     assert short_class(None) == "(unknown)"
     assert one_line("a\n  b\tc", 10) == "a b c"
     assert one_line("x" * 20, 10) == "x" * 9 + "…"
+
+
+def test_a_ukprn_search_reads_as_a_ukprn_search() -> None:
+    from tui.views.search import SearchResult, SearchRow
+
+    row = SearchRow(
+        trainee_id=1,
+        name="Delia Mae Birthwell",
+        trn="2000001",
+        state="TRN received",
+        slug="QknyWUjG8o966y4s3rmAGRQa",
+        born="18/06/1988",
+        provider="University of Northmoor",
+        matched_by="provider",
+    )
+    found = SearchResult([row, row], "provider UKPRN 19910001", truncated=False)
+    assert found.status == "2 trainees, provider UKPRN 19910001"
+
+    by_words = SearchResult(
+        [row], "last name starting “North”", False, ("University of Northmoor",)
+    )
+    assert by_words.status == (
+        "1 trainee: 1 at University of Northmoor (provider name matched, in bold)"
+    )

@@ -42,7 +42,14 @@ class SearchResult:
             return f"{self.read_as}."
         if not count:
             return f"No trainee matches: tried {self.read_as}."
-        by_provider = sum(1 for row in self.rows if row.matched_by == "provider")
+        # Plain words that also matched provider names: say which providers. A
+        # UKPRN or `provider:` search is about providers alone, and says so in
+        # `read_as`.
+        by_provider = (
+            sum(1 for row in self.rows if row.matched_by == "provider")
+            if self.providers
+            else 0
+        )
         by_name = count - by_provider
         plural = "s" if count != 1 else ""
         if not by_provider:
