@@ -1,8 +1,8 @@
 """Date of birth mismatch: show both values and correct the side that is wrong.
 
 DQT identifies a teacher by TRN and date of birth, so a mismatch makes every
-update for the trainee fail with 404 10001. The operator says which value is
-right (`right=register` or `right=dqt`):
+update, withdraw or award job for the trainee fail with 404 10001. The operator
+says which value is right (`right=register` or `right=dqt`):
 - DQT is right: Register's date of birth is changed, with an audit row, and the
   failed job (`jid=...`) can be retried after the commit;
 - Register is right: nothing is written; the preview carries the message for
@@ -51,12 +51,13 @@ def dqt_team_message(
     trainee = f"trainee {slug}" + (f" (TRN {trn})" if trn else "")
     if unreadable is None:
         why = (
-            f"Updates for {trainee} fail with 404 10001 because DQT and Register "
-            "hold different dates of birth."
+            f"Our jobs for {trainee} (update, withdraw, award) fail with 404 "
+            "10001 because DQT and Register hold different dates of birth."
         )
     else:
         why = (
-            f"Updates for {trainee} fail with 404 10001. We could not read the "
+            f"Our jobs for {trainee} (update, withdraw, award) fail with 404 "
+            "10001. We could not read the "
             f"date of birth DQT holds: {unreadable}. The date of birth (or an "
             "inactive TRN) may be the cause."
         )

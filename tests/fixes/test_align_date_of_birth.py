@@ -128,3 +128,19 @@ def test_register_right_with_dqt_unreadable_still_writes_the_message(
     )
     assert "07 March 1994 (1994-03-07)" in preview.message
     assert "TRN 2000026" in preview.message
+
+
+def test_the_dqt_message_names_every_kind_of_job_the_mismatch_fails() -> None:
+    """A withdraw or award job fails on the mismatch as an update does; the
+    message must not send DQT looking for update requests only."""
+    import datetime as dt
+
+    from services.fixes.align_date_of_birth import dqt_team_message
+
+    message = dqt_team_message("rafe-slug", "2000040", dt.date(1990, 4, 2))
+    assert message.startswith("Hello DQT team,\n")
+    assert (
+        "Our jobs for trainee rafe-slug (TRN 2000040) (update, withdraw, award) "
+        "fail with 404 10001 because DQT and Register hold different dates of birth."
+    ) in message
+    assert "02 April 1990 (1990-04-02)" in message
