@@ -20,6 +20,7 @@ from tui.screens.base import from_worker, is_open
 from tui.screens.choose import ChooseScreen
 from tui.screens.confirm import EDIT_PARAMETERS, ChangeSummary, ConfirmScreen
 from tui.screens.fix_params import FixParamsScreen
+from tui.screens.preparing import PreparingScreen
 from tui.screens.text_modal import TextModal
 from tui.views.text import one_line
 
@@ -205,43 +206,79 @@ class FixFlow:
     # --- preview ---------------------------------------------------------------------
 
     def _preview(self, fix: Any, target: str, params: dict[str, str]) -> None:
+        # Said at once: with DQT slow or unreachable the preview takes seconds,
+        # and the form has closed.
+        preparing = PreparingScreen(fix.title or fix.name, asks_dqt=fix.needs_dqt)
         # The app is passed in: a worker's thread finds it through the screen,
         # which the operator may close while the worker runs.
-        self.screen.run_worker(
-            partial(self._preview_in_thread, self.app, fix, target, params),
+        worker = self.screen.run_worker(
+            partial(self._preview_in_thread, self.app, preparing, fix, target, params),
             thread=True,
             group="fix",
             exclusive=True,
         )
 
+        def answered(stopped: bool | None) -> None:
+            if stopped:
+                log.info("fix %s: stopped waiting for the preview", fix.name)
+                worker.cancel()
+
+        self.app.push_screen(preparing, answered)
+
+    @staticmethod
+    def _prepared(
+        preparing: PreparingScreen, callback: Callable[..., Any], *args: Any
+    ) -> None:
+        """`callback(*args)` once the preview (or its failure) is there, unless
+        the operator stopped waiting for it."""
+        if preparing.stopped:
+            return
+        preparing.done()
+        callback(*args)
+
     def _preview_in_thread(
-        self, app: TriageApp, fix: Any, target: str, params: dict[str, str]
+        self,
+        app: TriageApp,
+        preparing: PreparingScreen,
+        fix: Any,
+        target: str,
+        params: dict[str, str],
     ) -> None:
         from services import fixes as fixes_service
         from services.fixes.base import FixInputError
 
         try:
-            app.follow_sandbox_dqt()
             preview = fixes_service.preview(app.fix_context(), fix.name, target, params)
         except FixInputError as error:
             # The form opens again with the values kept and the reason shown.
             # Not the reason itself: it may quote a date of birth.
             log.info("fix %s: values refused, form shown again", fix.name)
             from_worker(
-                self.screen, self.ask_params, fix, target, dict(params), str(error)
+                self.screen,
+                self._prepared,
+                preparing,
+                self.ask_params,
+                fix,
+                target,
+                dict(params),
+                str(error),
             )
             return
         except Exception as error:  # noqa: BLE001 - a service failure is shown, not raised
             service, detail = explain(error, f"previewing {fix.name}")
             app.call_from_thread(
-                app.notify,
-                f"{service} did not answer: {detail}",
-                title="Preview failed",
-                severity="error",
+                self._prepared,
+                preparing,
+                partial(
+                    app.notify,
+                    f"{service} did not answer: {detail}",
+                    title="Preview failed",
+                    severity="error",
+                ),
             )
             return
         # Not shown over another screen when the fix's screen was closed meanwhile.
-        from_worker(self.screen, self._confirm, fix, preview)
+        from_worker(self.screen, self._prepared, preparing, self._confirm, fix, preview)
 
     def _confirm(self, fix: Any, preview: Preview) -> None:
         title = fix.title or fix.name

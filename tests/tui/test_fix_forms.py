@@ -213,3 +213,52 @@ async def test_keys_typed_straight_after_tab_land_in_the_next_field(
         await settle(pilot)
         assert form.query_one("#param-dqt_date_of_birth", Input).value == "12"
         assert form.query_one("#param-jid", Input).value == "77"
+
+
+async def _submit_align_form_with_dqt_slow(pilot: Any, demo: Any, delay: float) -> Any:
+    """Delia's date of birth form sent while DQT takes `delay` seconds to answer."""
+    delia = _trainee("teacher_not_found_dob_mismatch")
+    form = await _open_fix_form(pilot, delia.trainee_id, "align_date_of_birth")
+    form.query_one("#param-right", Select).value = "dqt"
+    demo.simulator.controls.add_fault("slow", delay=delay)
+    await pilot.press("ctrl+s")
+    await pilot.pause(0.2)
+    return form
+
+
+async def test_preview_shows_it_is_being_prepared_until_it_arrives(
+    make_app: Any, demo: Any
+) -> None:
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.preparing import PreparingScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _submit_align_form_with_dqt_slow(pilot, demo, 1.5)
+        waiting = app.screen
+        assert isinstance(waiting, PreparingScreen)
+        said = str(waiting.query_one("#preparing-text", Static).render())
+        assert "Preparing the preview" in said
+        assert "DQT" in said
+
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert not any(isinstance(s, PreparingScreen) for s in app.screen_stack)
+
+
+async def test_escape_stops_waiting_for_the_preview(make_app: Any, demo: Any) -> None:
+    from tui.screens.preparing import PreparingScreen
+    from tui.screens.trainee import TraineeScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _submit_align_form_with_dqt_slow(pilot, demo, 1.0)
+        assert isinstance(app.screen, PreparingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TraineeScreen)
+
+        # The preview that arrives afterwards is not shown.
+        await pilot.pause(1.5)
+        await settle(pilot)
+        assert isinstance(app.screen, TraineeScreen)
