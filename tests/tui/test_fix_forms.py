@@ -262,3 +262,27 @@ async def test_escape_stops_waiting_for_the_preview(make_app: Any, demo: Any) ->
         await pilot.pause(1.5)
         await settle(pilot)
         assert isinstance(app.screen, TraineeScreen)
+
+
+async def test_fix_chosen_on_the_trainee_screen_has_the_one_failed_jobs_jid(
+    make_app: Any,
+) -> None:
+    from tui.screens.fix_params import FixParamsScreen
+
+    delia = _trainee("teacher_not_found_dob_mismatch")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_trainee(pilot, delia.trainee_id)
+        failed = [
+            item.job.jid
+            for item in screen.jobs.jobs
+            if item.job.where in ("retry", "dead")
+            and "align_date_of_birth" in item.fixes
+        ]
+        assert len(failed) == 1
+        await pilot.press("f")
+        await settle(pilot)
+        await _choose_fix(pilot, "align_date_of_birth")
+        form = app.screen
+        assert isinstance(form, FixParamsScreen)
+        assert form.query_one("#param-jid", Input).value == failed[0]

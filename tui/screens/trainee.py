@@ -34,6 +34,9 @@ PLAN_POLL_SECONDS = 5.0
 
 TABS = ("tab-compare", "tab-record", "tab-timeline", "tab-jobs", "tab-fixes")
 
+# Where a failed job waits: a retry or the dead set (not a queue or schedule).
+FAILED_SETS = ("retry", "dead")
+
 # The comparison's headline while DQT's side could not be read (the load pane
 # above it says why, with the retry key).
 UNAVAILABLE_HEADLINE = "DQT side unavailable; Register's record is shown beside."
@@ -456,10 +459,24 @@ class TraineeScreen(TriageScreen):
                 label.append(f"\n{fix.description}", style="dim")
             options.add_option(Option(label, id=name))
 
+    def _job_preset(self, name: str) -> dict[str, str]:
+        """The job's id, for a fix that takes one, when exactly one of this
+        trainee's failed jobs is a case that fix is for: the same as choosing
+        the fix from that job's row."""
+        if self.jobs is None:
+            return {}
+        jids = [
+            item.job.jid
+            for item in self.jobs.jobs
+            if item.job.where in FAILED_SETS and name in item.fixes
+        ]
+        return job_preset(name, jids[0]) if len(jids) == 1 else {}
+
     @on(OptionList.OptionSelected, "#trainee-fixes")
     def _fix_chosen(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.fixes.start(event.option.id, str(self.trainee_id))
+        name = event.option.id
+        if name:
+            self.fixes.start(name, str(self.trainee_id), self._job_preset(name))
 
     def action_fix(self) -> None:
         if self.data is None:
@@ -467,7 +484,7 @@ class TraineeScreen(TriageScreen):
             return
         self.fixes.offer(
             self.fix_names,
-            lambda _name: (str(self.trainee_id), {}),
+            lambda name: (str(self.trainee_id), self._job_preset(name)),
             title=f"Fixes for {self.data.record.full_name}",
         )
 
