@@ -286,3 +286,31 @@ async def test_fix_chosen_on_the_trainee_screen_has_the_one_failed_jobs_jid(
         form = app.screen
         assert isinstance(form, FixParamsScreen)
         assert form.query_one("#param-jid", Input).value == failed[0]
+
+
+def _started_fix_title(screen: Any) -> str:
+    """The title of the form, confirmation or read-only preview a fix opened."""
+    from tui.screens.confirm import ConfirmScreen
+
+    if isinstance(screen, ConfirmScreen):
+        return screen.summary.title
+    return str(getattr(screen, "title_text", ""))
+
+
+async def test_enter_on_the_fixes_tab_starts_the_highlighted_fix(
+    make_app: Any,
+) -> None:
+    from tui.fix_flow import registry
+
+    delia = _trainee("teacher_not_found_dob_mismatch")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_trainee(pilot, delia.trainee_id)
+        assert len(screen.fix_names) >= 2
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        second = registry()[screen.fix_names[1]]
+        assert app.screen is not screen
+        assert _started_fix_title(app.screen).startswith(second.title)

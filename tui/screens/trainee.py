@@ -426,6 +426,9 @@ class TraineeScreen(TriageScreen):
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-compare":
             self.call_after_refresh(self._fill_compare)
+        elif event.pane.id == "tab-fixes":
+            # The list takes the keys: up and down move, enter starts the fix.
+            self.query_one("#trainee-fixes", OptionList).focus()
 
     def action_retry_dqt(self) -> None:
         if self.data is None:
@@ -450,6 +453,8 @@ class TraineeScreen(TriageScreen):
             if name in fixes
         ]
         options = self.query_one("#trainee-fixes", OptionList)
+        # A reload (after a fix, or the jobs read) keeps the cursor's place.
+        highlighted = options.highlighted
         options.clear_options()
         for name in self.fix_names:
             fix = fixes[name]
@@ -458,6 +463,8 @@ class TraineeScreen(TriageScreen):
             if fix.description:
                 label.append(f"\n{fix.description}", style="dim")
             options.add_option(Option(label, id=name))
+        if self.fix_names:
+            options.highlighted = min(highlighted or 0, len(self.fix_names) - 1)
 
     def _job_preset(self, name: str) -> dict[str, str]:
         """The job's id, for a fix that takes one, when exactly one of this
