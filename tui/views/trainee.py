@@ -181,10 +181,23 @@ def timeline_lines(entries: list[Any]) -> list[tuple[str, str, str]]:
         if not entry.shown_in_register:
             what += f" (hidden in Register: {entry.hidden_reason})"
         details = list(entry.lines)
-        if entry.comment:
-            details.append(f"comment: {one_line(entry.comment, 300)}")
+        details += comment_lines(entry.comment)
         shown.append((when, what, "\n".join(details)))
     return shown
+
+
+COMMENT_LABEL = "comment: "
+
+
+def comment_lines(comment: str | None) -> list[str]:
+    """An audit comment line by line: the operator's words, then (for a fix on
+    jobs) one line per job step; later lines start under the first's text."""
+    lines = [line.strip() for line in (comment or "").splitlines() if line.strip()]
+    indent = " " * len(COMMENT_LABEL)
+    return [
+        f"{COMMENT_LABEL if n == 0 else indent}{one_line(line, 300)}"
+        for n, line in enumerate(lines)
+    ]
 
 
 # --- Redis ---------------------------------------------------------------------------
