@@ -30,6 +30,7 @@ from tui.screens.text_modal import TextModal
 from tui.views import failed_jobs as view
 from tui.views.text import label_grid, short_class
 from tui.widgets.load_state import LoadState
+from tui.widgets.row_table import RowTable
 from tui.widgets.table_cursor import highlight_key, highlighted_key
 
 # A table redraws every row it holds: past this many, choosing a case or typing a
@@ -166,7 +167,7 @@ class FailedJobsScreen(TriageScreen):
                     yield Static("", id="jobs-count")
                     yield Static("class: all", id="jobs-class")
                 yield LoadState(id="jobs-load")
-                yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="jobs", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="job-detail"):
                     yield Static("", id="job-detail-text")
 

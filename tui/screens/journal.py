@@ -21,6 +21,7 @@ from tui.screens.base import TriageScreen, from_worker
 from tui.screens.text_modal import TextModal
 from tui.views.text import one_line
 from tui.widgets.load_state import LoadState
+from tui.widgets.row_table import RowTable
 
 OUTCOME_STYLES = {
     "applied": "green",
@@ -77,7 +78,7 @@ class JournalScreen(TriageScreen):
         with Vertical(id="journal-main"):
             yield LoadState(id="journal-load")
             yield Static("", id="journal-status")
-            yield DataTable(id="journal", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="journal", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="journal-detail"):
                 yield Static("", id="journal-detail-text")
 

@@ -23,6 +23,7 @@ from tui.fix_flow import FixFlow
 from tui.screens.base import TriageScreen, from_worker, is_open
 from tui.views.text import label_grid
 from tui.widgets.load_state import LoadState
+from tui.widgets.row_table import RowTable
 from tui.widgets.table_cursor import highlight_key, highlighted_key
 
 
@@ -89,7 +90,7 @@ class MonitorScreen(TriageScreen):
         with Vertical(id="monitor-main"):
             yield LoadState(id="monitor-load")
             yield Static("", id="monitor-status")
-            yield DataTable(id="monitor", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="monitor", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="monitor-detail"):
                 yield Static("", id="monitor-detail-text")
 

@@ -28,6 +28,7 @@ from tui.views import trainee as view
 from tui.views.failed_jobs import raw_error_text
 from tui.views.text import label_grid, one_line, short_class
 from tui.widgets.load_state import LoadState
+from tui.widgets.row_table import RowTable
 
 # How often a started ordered retry is looked at again while its update waits.
 PLAN_POLL_SECONDS = 5.0
@@ -171,7 +172,7 @@ class TraineeScreen(TriageScreen):
                     yield LoadState(id="compare-load")
                     # Above the table: at 80x24 the table alone fills the pane.
                     yield Static("", id="compare-notes")
-                    yield DataTable(id="compare", cursor_type="row", zebra_stripes=True)
+                    yield RowTable(id="compare", cursor_type="row", zebra_stripes=True)
                     # Wide terminals show the trainee's jobs here too.
                     yield Static("", id="compare-jobs")
             with TabPane("2 Record", id="tab-record"), VerticalScroll():
@@ -180,9 +181,7 @@ class TraineeScreen(TriageScreen):
                 yield Static("", id="timeline-text")
             with TabPane("4 Jobs", id="tab-jobs"):
                 yield LoadState(id="tjobs-load")
-                yield DataTable(
-                    id="trainee-jobs", cursor_type="row", zebra_stripes=True
-                )
+                yield RowTable(id="trainee-jobs", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="tjobs-notes")
                 # The highlighted job in full: the table's cells are cut to fit.
                 with VerticalScroll(id="tjobs-detail"):
