@@ -13,6 +13,20 @@ class RowTable(DataTable):
     own home and end scroll sideways, which a row cursor never needs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding(
+            "home",
+            "scroll_top",
+            "First row",
+            id="list.first_row",
+            show=False,
+            tooltip="Go to the first row of the list",
+        ),
+        Binding(
+            "end",
+            "scroll_bottom",
+            "Last row",
+            id="list.last_row",
+            show=False,
+            tooltip="Go to the last row of the list",
+        ),
     ]
