@@ -58,6 +58,16 @@ async def test_home_and_end_in_every_list(make_app: Any, data_dir: Path) -> None
         await settle(pilot)
         await _home_and_end(pilot, "#journal")
 
+        # Search results: "race" finds two trainees (Raceford, Racewell).
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("r", "a", "c", "e")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        await _home_and_end(pilot, "#search-results")
+        app.action_go("jobs")
+        await settle(pilot)
+
         # A trainee with two jobs: the update that failed and the award held.
         ordered = PLAYBOOK_TRAINEES["update_and_award_failed"]
         app.push_screen(TraineeScreen(ordered.trainee_id))

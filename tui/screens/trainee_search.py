@@ -28,6 +28,7 @@ from tui.failures import explain
 from tui.screens.base import TriageScreen, from_worker
 from tui.views.search import SearchResult, SearchRow, search_rows
 from tui.widgets.load_state import LoadState
+from tui.widgets.row_table import RowTable
 from tui.widgets.table_cursor import highlight_key, highlighted_key
 
 # The search service's own limit (services.register.trainees.MAX_QUERY_LENGTH),
@@ -171,7 +172,7 @@ class TraineeSearchScreen(TriageScreen):
             )
             yield LoadState(id="search-load")
             yield Static("Type to search.", id="search-status")
-            yield DataTable(id="search-results", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="search-results", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         query = self.query_one("#search-query", Input)
