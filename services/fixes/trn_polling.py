@@ -244,8 +244,9 @@ class RestartTrnPolling(Fix):
 
 def already_on_dqt(
     ctx: FixContext, row: RowMapping, request: RowMapping | None
-) -> tuple[tuple[str, ...], list[str]]:
-    """DQT calls made, and warnings when DQT already has the trainee.
+) -> tuple[tuple[str, ...], list[str], list[str]]:
+    """DQT calls made; why DQT has (or may have) the trainee already; and
+    what could not be asked because DQT did not answer.
 
     Two questions: has DQT completed the trainee's TRN request (its GET), and
     does DQT's find already hold a person matching the trainee? Either way a new
@@ -256,11 +257,12 @@ def already_on_dqt(
 
     calls: list[str] = []
     warnings: list[str] = []
+    unanswered: list[str] = []
     if request is not None:
         calls.append(DQT_CALL)
         trn, status, problem = ask_trn_request(ctx, str(request["request_id"]))
         if problem:
-            warnings.append(f"DQT's TRN request could not be read: {problem}")
+            unanswered.append(f"DQT's TRN request could not be read: {problem}")
         elif trn or status == "Completed":
             warnings.append(
                 f"DQT has already completed TRN request {request['id']} "
@@ -284,11 +286,11 @@ def already_on_dqt(
             "could create a duplicate, ask the DQT team first"
         )
     elif view.outcome not in ("no_trn_found_by_search", "found"):
-        warnings.append(
+        unanswered.append(
             f"DQT could not be asked whether it already has the trainee: "
-            f"{view.sentence}"
+            f"{view.sentence}; check with the DQT team before applying"
         )
-    return tuple(calls), warnings
+    return tuple(calls), warnings, unanswered
 
 
 class ReregisterForTrn(Fix):
@@ -297,7 +299,8 @@ class ReregisterForTrn(Fix):
     description = (
         "Enqueue RegisterForTrnJob, then a RetrieveTrnJob with a timeout in the "
         "future (the trainee is not on DQT). The preview asks DQT first whether "
-        "it already has the trainee (a duplicate otherwise)."
+        "it already has the trainee, and refuses when DQT has them, may have "
+        "them or cannot be asked (a duplicate otherwise)."
     )
     needs_dqt = True
     params = (timeout_param(),)
@@ -310,11 +313,16 @@ class ReregisterForTrn(Fix):
         warnings = _polling_warnings(ctx, row, request)
         changes: tuple[RedisChange, ...] = ()
         calls: tuple[str, ...] = ()
-        if not read.blocked:
-            calls, duplicate = already_on_dqt(ctx, row, request)
-            warnings = duplicate + warnings
+        blocked = read.blocked
+        if not blocked:
+            calls, duplicate, unanswered = already_on_dqt(ctx, row, request)
+            # A second TRN request for a person DQT holds (or may hold) makes a
+            # duplicate teacher there, which only the DQT team can undo: refused.
+            # When DQT did not answer, the operator is told to check first.
+            blocked = "; ".join(duplicate) or None
+            warnings = unanswered + warnings
         resolved: list[FailedJob] = []
-        if not read.blocked and timeout is not None:
+        if not blocked and timeout is not None:
             changes = (_register_change(row),)
             if request is not None:
                 changes += (_polling_change(row, request, timeout),)
@@ -344,6 +352,6 @@ class ReregisterForTrn(Fix):
             redis_changes=changes,
             dqt_calls=calls,
             warnings=warnings,
-            blocked=read.blocked,
+            blocked=blocked,
             next_steps=("check that the RegisterForTrnJob succeeds (not in dead)",),
         )

@@ -158,18 +158,24 @@ def test_refused_when_writes_are_off(context: FixContext) -> None:
     assert outcome.summary.startswith("writes are disabled")
 
 
-def test_reregister_says_dqt_already_has_the_trainee(
+def test_reregister_is_refused_when_dqt_already_has_the_trainee(
     context: FixContext, engine: Any
 ) -> None:
+    """A second TRN request for a person DQT holds makes a duplicate teacher
+    that only the DQT team can undo: the preview refuses, saying why."""
     completed = fixes.preview(context, "reregister_for_trn", "31")
     assert "GET /v2/trn-requests/{requestId}" in completed.dqt_calls
-    assert completed.warnings[0] == (
+    assert not completed.redis_changes
+    outcome = fixes.apply(context, completed, comment="try anyway")
+    assert outcome.status == "refused"
+    assert completed.blocked == (
         "DQT has already completed TRN request 1031 (status Completed, TRN "
         "3000031): DQT already has the trainee, so registering again would create "
         "a duplicate; use record_trn instead"
     )
 
     pending = fixes.preview(context, "reregister_for_trn", "32")
+    assert pending.blocked is None
     assert not any("duplicate" in warning for warning in pending.warnings)
 
     # No TRN request, but DQT's find holds a person with the same name and birth.
@@ -182,7 +188,7 @@ def test_reregister_says_dqt_already_has_the_trainee(
         email="cy.dee@example.com",
     )
     found = fixes.preview(context, "reregister_for_trn", "33")
-    assert found.warnings[0] == (
+    assert found.blocked == (
         "DQT's find already has this trainee (TRN 3000031): registering again "
         "would create a duplicate person; use record_trn or restart_trn_polling "
         "instead"
