@@ -64,7 +64,9 @@ async def test_dqt_retry_key_finds_the_restarted_simulator(data_dir: Path) -> No
         lifecycle.stop(folder)
 
 
-async def test_a_simulator_restarted_outside_the_app_is_followed(data_dir: Path) -> None:
+async def test_a_simulator_restarted_outside_the_app_is_followed(
+    data_dir: Path,
+) -> None:
     """`triage sandbox env` (or a reset) restarted the simulator on another port
     while the app ran: the next comparison, and the fixes' context, use the new
     port without a retry key or a restart of the app."""
